@@ -1,0 +1,29 @@
+"""Check: deterministic arithmetic over a Record -> Findings, with repairs."""
+
+from __future__ import annotations
+
+from crossfoot.check.arithmetic import CHECK_CODES, grade_for, run_arithmetic
+from crossfoot.check.repair import suggest_repair
+from crossfoot.model import Finding, Record, Severity
+
+__all__ = ["CHECK_CODES", "grade_for", "has_errors", "run_checks", "suggest_repair"]
+
+
+def run_checks(record: Record) -> list[Finding]:
+    """All checks; when one printed number explains every error, say which."""
+    findings = run_arithmetic(record)
+    repair = suggest_repair(record, findings)
+    if repair is not None:
+        for finding in findings:
+            if finding.severity is Severity.error and repair.field in finding.fields:
+                finding.repair = repair
+                finding.message += (
+                    f" — changing {repair.field} from {repair.printed} to {repair.value}"
+                    " would make every check pass"
+                )
+    return findings
+
+
+def has_errors(findings: list[Finding]) -> bool:
+    """True when any finding is error-severity: the form goes to review."""
+    return any(f.severity is Severity.error for f in findings)

@@ -1,0 +1,38 @@
+"""`crossfoot extract`: one JSON line per form."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from crossfoot.cli.app import app, is_tty
+from crossfoot.cli.batch import run_batch
+from crossfoot.cli.output import JsonlSink
+from crossfoot.cli.settings import build_settings
+from crossfoot.extract import get_extractor
+
+
+@app.command()
+def extract(
+    inputs: Annotated[list[Path], typer.Argument(help="files or folders (.txt/.tsv dumps, PDFs, images)")],
+    output: Annotated[
+        Path | None, typer.Option("-o", "--output", help="write JSONL here (atomically) instead of stdout")
+    ] = None,
+    backend: Annotated[str, typer.Option(help="rules (offline), llm or hybrid")] = "rules",
+    resume: Annotated[bool, typer.Option(help="continue an interrupted -o run")] = True,
+) -> None:
+    """Extract every form of INPUTS into contract records with provenance.
+
+    Exit codes: 0 all read; 2 an input could not be used (the others were
+    still extracted); 3 the LLM endpoint is unavailable.
+    """
+    settings = build_settings(backend=backend)
+    extractor = get_extractor(backend, settings)
+    sink = JsonlSink(output, stream=sys.stdout, resume=resume)
+    result = run_batch(inputs, extractor, settings, sink, show_progress=output is not None and is_tty())
+    code = result.exit_code()
+    # extract reports data, not review needs: findings alone do not fail it
+    raise typer.Exit(0 if code == 1 else int(code))

@@ -1,0 +1,104 @@
+"""Cell-level helpers the rules backend shares: labels, spans, readings."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from decimal import Decimal
+
+from crossfoot.extract.values import clean_text, parse_decimal
+from crossfoot.ingest.document import Cell, Line
+from crossfoot.model import LEVEL1_LABELS, LEVEL2_LABELS, Finding, Provenance, Severity, SourceSpan
+from crossfoot.segment import compact
+
+__all__ = [
+    "Located",
+    "Reading",
+    "is_level1",
+    "is_level2",
+    "is_vertical_header",
+    "find_cell",
+    "span",
+]
+
+#: (line, cell) — a printed cell and where it stands.
+Located = tuple[Line, Cell]
+
+_VERTICAL_HEADERS = ("绩效指标", "年度总体目标")
+
+
+def _is_subsequence(short: str, long_: str) -> bool:
+    it = iter(long_)
+    return all(ch in it for ch in short)
+
+
+def is_level1(text: str) -> bool:
+    return compact(text) in LEVEL1_LABELS
+
+
+def is_level2(text: str) -> bool:
+    return compact(text) in LEVEL2_LABELS
+
+
+def is_vertical_header(text: str) -> bool:
+    """绩效 / 指标 / 年 总 目 标: a header printed vertically, split over lines."""
+    key = compact(text)
+    return len(key) >= 2 and any(_is_subsequence(key, h) for h in _VERTICAL_HEADERS)
+
+
+def find_cell(line: Line, *keys: str, exact: bool = True) -> Cell | None:
+    """The first filled cell whose compact text equals (or contains) a key."""
+    for cell in line.filled:
+        text = compact(cell.text)
+        if any((text == k) if exact else (k in text) for k in keys):
+            return cell
+    return None
+
+
+def span(located: Located) -> SourceSpan:
+    line, cell = located
+    return SourceSpan(
+        line=line.number,
+        column=cell.column,
+        raw=cell.text,
+        page=line.page,
+        bbox=cell.bbox,
+        confidence=cell.confidence,
+    )
+
+
+class Reading:
+    """Collects provenance and findings while one form is read."""
+
+    def __init__(self) -> None:
+        self.provenance: Provenance = {}
+        self.findings: list[Finding] = []
+
+    def note(self, code: str, message: str, fields: Iterable[str], severity: Severity = Severity.warning) -> None:
+        self.findings.append(
+            Finding(code=code, severity=severity, message=message, fields=list(fields))
+        )
+
+    def text(self, path: str, parts: list[Located], joined: str | None = None) -> str | None:
+        """A text value from one or more cells, provenance recorded."""
+        if not parts:
+            return None
+        self.provenance[path] = [span(p) for p in parts]
+        raw = joined if joined is not None else "".join(c.text for _, c in parts)
+        return clean_text(raw)
+
+    def number(self, path: str, located: Located | None) -> Decimal | None:
+        """A decimal from one cell; unreadable text is null with a finding."""
+        if located is None:
+            return None
+        self.provenance[path] = [span(located)]
+        line, cell = located
+        try:
+            return parse_decimal(cell.text)
+        except ValueError:
+            self.note(
+                "unreadable_number",
+                f"line {line.number}: {path} prints {cell.text!r}, which is not a number",
+                [path],
+                Severity.error,
+            )
+            return None

@@ -1,0 +1,70 @@
+"""The Document every ingest path produces: lines of cells with positions.
+
+Text dumps give tab-separated cells and line numbers; PDF and OCR paths fill
+``page``, ``bbox`` and ``confidence`` too. Segmentation and extraction only
+ever see this shape.
+"""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, Field
+
+from crossfoot.model import InputKind
+
+__all__ = ["Cell", "Document", "Line"]
+
+
+class Cell(BaseModel):
+    """One cell as printed."""
+
+    column: int = Field(description="0-based cell index on the line")
+    text: str = Field(description="the cell text exactly as printed")
+    bbox: tuple[float, float, float, float] | None = None
+    confidence: float | None = None
+
+
+class Line(BaseModel):
+    """One line of the source; a blank line has no non-empty cells."""
+
+    number: int = Field(description="1-based line number in the source")
+    cells: list[Cell]
+    page: int | None = None
+
+    @property
+    def filled(self) -> list[Cell]:
+        """The cells with text, in column order."""
+        return [c for c in self.cells if c.text.strip()]
+
+    @property
+    def is_blank(self) -> bool:
+        return not any(c.text.strip() for c in self.cells)
+
+    @property
+    def text(self) -> str:
+        return "\t".join(c.text for c in self.cells)
+
+
+class Document(BaseModel):
+    """A whole source file, decoded.
+
+    Invariant: ``lines[i].number == i + 1`` (PDF and OCR paths number their
+    rebuilt rows the same way), so a line number is also an index.
+    """
+
+    path: str
+    sha256: str
+    kind: InputKind = "text"
+    encoding: str | None = None
+    lines: list[Line]
+    notes: list[str] = Field(default_factory=list, description="what ingest noticed")
+
+    def page_break_between(self, upper: Line, lower: Line) -> bool:
+        """True when a page boundary separates two lines.
+
+        Text dumps mark a page break with a blank line inside a table; PDF and
+        OCR paths carry the page number.
+        """
+        if upper.page is not None and lower.page is not None and upper.page != lower.page:
+            return True
+        between = self.lines[upper.number : lower.number - 1]
+        return any(line.is_blank for line in between)

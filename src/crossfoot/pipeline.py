@@ -1,0 +1,83 @@
+"""ingest -> segment -> extract -> check, for one source file.
+
+A failure on one form is recorded on its envelope and the rest go on; a
+failure to read the file at all raises an InputError for the caller to
+report and move past.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+from crossfoot.check import run_checks
+from crossfoot.errors import CrossfootError, ExtractionError, InputError
+from crossfoot.extract.base import Extractor
+from crossfoot.ingest import SUPPORTED_SUFFIXES, Document, load_document
+from crossfoot.model import Envelope, FormSource
+from crossfoot.segment import FormSlice, split_forms
+from crossfoot.settings import Settings
+
+__all__ = ["expand_inputs", "form_source", "process_document", "process_path"]
+
+
+def expand_inputs(inputs: list[Path]) -> Iterator[Path]:
+    """Files as given; folders expanded (sorted) to the files crossfoot reads."""
+    for path in inputs:
+        if path.is_dir():
+            yield from sorted(
+                p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in SUPPORTED_SUFFIXES
+            )
+        else:
+            yield path
+
+
+def form_source(form: FormSlice, form_count: int = 1) -> FormSource:
+    doc = form.document
+    return FormSource(
+        path=doc.path,
+        form_index=form.index,
+        first_line=form.first_line,
+        last_line=form.last_line,
+        encoding=doc.encoding,
+        sha256=doc.sha256,
+        kind=doc.kind,
+        form_count=form_count,
+    )
+
+
+def envelope_for(form: FormSlice, forms: list[FormSlice], extractor: Extractor) -> Envelope:
+    """Extract and check one form; an extraction failure becomes data."""
+    source = form_source(form, len(forms))
+    try:
+        result = extractor.extract(form, forms)
+    except CrossfootError as exc:
+        return Envelope(source=source, backend=extractor.name, record=None, error=str(exc))
+    except Exception as exc:  # a backend bug must not sink the batch
+        error = ExtractionError(f"{type(exc).__name__}: {exc}", path=source.path, form=form.index)
+        return Envelope(source=source, backend=extractor.name, record=None, error=str(error))
+    findings = list(result.findings)
+    if result.record is not None:
+        findings += run_checks(result.record)
+    return Envelope(
+        source=source,
+        backend=extractor.name,
+        record=result.record,
+        provenance=result.provenance,
+        findings=findings,
+        meta=result.meta,
+    )
+
+
+def process_document(document: Document, extractor: Extractor) -> list[Envelope]:
+    forms = split_forms(document)
+    return [envelope_for(form, forms, extractor) for form in forms]
+
+
+def process_path(path: Path, extractor: Extractor, settings: Settings) -> list[Envelope]:
+    """Every form of one file, extracted and checked. Raises InputError."""
+    document = load_document(path, settings)
+    return process_document(document, extractor)
+
+
+_ = InputError
