@@ -15,11 +15,11 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, PlainSerializer
 
 __all__ = [
+    "FUNDING_COLUMNS",
+    "FUNDING_ROWS",
     "HIERARCHY",
     "LEVEL1_LABELS",
     "LEVEL2_LABELS",
-    "FUNDING_ROWS",
-    "FUNDING_COLUMNS",
     "Dec",
     "Envelope",
     "Finding",
@@ -231,4 +231,4 @@ def set_field(record: BaseModel, path: str, value: Any) -> None:
         setattr(node, last, value)
 
 
-__all__ += ["get_field", "set_field", "PARENT"]
+__all__ += ["PARENT", "get_field", "set_field"]

@@ -74,10 +74,10 @@ def process_document(document: Document, extractor: Extractor) -> list[Envelope]
     return [envelope_for(form, forms, extractor) for form in forms]
 
 
-def process_path(path: Path, extractor: Extractor, settings: Settings) -> list[Envelope]:
+def process_path(path: Path, extractor: Extractor, settings: Settings) -> tuple[Document, list[Envelope]]:
     """Every form of one file, extracted and checked. Raises InputError."""
     document = load_document(path, settings)
-    return process_document(document, extractor)
+    return document, process_document(document, extractor)
 
 
 _ = InputError

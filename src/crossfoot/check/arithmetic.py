@@ -83,7 +83,7 @@ def check_execution_rate(record: Record) -> Iterator[Finding]:
             shown = as_printed(expected, rate)
             yield Finding(
                 code="execution_rate_mismatch",
-                severity=Severity.error if key == "total" else Severity.warning,
+                severity=Severity.error,
                 message=(
                     f"funding.{key}: 执行率 prints {rate}% but 全年执行数 {executed} / "
                     f"全年预算数 {budget} = {shown}%"
@@ -199,7 +199,9 @@ def check_total_weight(record: Record) -> Iterator[Finding]:
         return
     short = expected < reference
     yield Finding(
-        code="indicator_rows_missing" if short and record.total_weight is not None else "total_weight_mismatch",
+        code="indicator_rows_missing"
+        if short and record.total_weight is not None
+        else "total_weight_mismatch",
         severity=Severity.error,
         message=(
             f"资金分值 {funding} + Σ 指标分值 {indicator_sum} = {expected}, "
@@ -250,7 +252,9 @@ def check_funding_breakdown(record: Record) -> Iterator[Finding]:
         template = all(p == 0 for p in parts)
         yield Finding(
             code="funding_breakdown_template" if template else "funding_breakdown_mismatch",
-            severity=Severity.info if template else Severity.warning,
+            # template zeros are how these forms are often filled: info only;
+            # parts that are filled but do not add up are a real inconsistency
+            severity=Severity.info if template else Severity.error,
             message=(
                 f"{column}: 年度资金总额 {printed} but the breakdown rows "
                 + ("are left at template zeros" if template else f"add up to {expected}")

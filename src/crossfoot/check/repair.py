@@ -117,5 +117,5 @@ def suggest_repair(record: Record, findings: list[Finding]) -> Repair | None:
         survivors = slips
     if len(survivors) != 1:
         return None
-    (path, (printed, value)), = survivors.items()
-    return Repair(field=path, printed=printed, value=value)
+    ((field, (printed_text, value_text)),) = survivors.items()
+    return Repair(field=field, printed=printed_text, value=value_text)

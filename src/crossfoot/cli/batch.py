@@ -14,6 +14,7 @@ from crossfoot.cli.app import ExitCode, err_console, fail_line
 from crossfoot.cli.output import JsonlSink
 from crossfoot.errors import CrossfootError, LLMUnavailableError
 from crossfoot.extract.base import Extractor
+from crossfoot.ingest import Document
 from crossfoot.model import Envelope, Severity
 from crossfoot.pipeline import expand_inputs, process_path
 from crossfoot.settings import Settings
@@ -35,6 +36,7 @@ class BatchResult:
     seconds: float = 0.0
     llm_unavailable: bool = False
     envelopes: list[Envelope] = field(default_factory=list)
+    documents: list[Document] = field(default_factory=list)
 
     def exit_code(self) -> ExitCode:
         if self.llm_unavailable:
@@ -96,7 +98,7 @@ def run_batch(
                 progress.advance(task)
                 continue
             try:
-                envelopes = process_path(path, extractor, settings)
+                document, envelopes = process_path(path, extractor, settings)
             except LLMUnavailableError as exc:
                 fail_line(str(exc))
                 result.llm_unavailable = True
@@ -114,6 +116,7 @@ def run_batch(
             if any(e.error and "LLMUnavailable" in (e.meta.get("error_type") or "") for e in envelopes):
                 result.llm_unavailable = True
             sink.write_document(envelopes)
+            result.documents.append(document)
             result.add(envelopes)
             progress.advance(task)
     result.seconds = time.perf_counter() - started

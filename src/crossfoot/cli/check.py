@@ -31,7 +31,7 @@ def read_records(path: Path) -> list[tuple[str, Record]]:
                 continue
             try:
                 data = json.loads(line)
-            except ValueError as exc:
+            except json.JSONDecodeError as exc:
                 raise RecordError(f"not JSON ({exc.msg})", path=path, line=number) from exc
             if not isinstance(data, dict):
                 raise RecordError("not a JSON object", path=path, line=number)
@@ -47,7 +47,9 @@ def read_records(path: Path) -> list[tuple[str, Record]]:
             except ValidationError as exc:
                 first = exc.errors()[0]
                 where = ".".join(str(p) for p in first["loc"])
-                raise RecordError(f"not a contract record: {where}: {first['msg']}", path=path, line=number) from exc
+                raise RecordError(
+                    f"not a contract record: {where}: {first['msg']}", path=path, line=number
+                ) from exc
     if not records:
         raise RecordError("no records in file", path=path)
     return records
@@ -63,7 +65,10 @@ def findings_table(rows: list[tuple[str, Record, list[Finding]]], *, show_info: 
                 continue
             style = _STYLE[finding.severity.value]
             table.add_row(
-                f"{label}\n{record.project_name}", f"[{style}]{finding.severity.value}[/]", finding.code, finding.message
+                f"{label}\n{record.project_name}",
+                f"[{style}]{finding.severity.value}[/]",
+                finding.code,
+                finding.message,
             )
     return table
 

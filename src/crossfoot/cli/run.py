@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from crossfoot.cli.app import app, console, is_tty
+from crossfoot.cli.app import app, console
 from crossfoot.cli.batch import BatchResult, run_batch
 from crossfoot.cli.output import JsonlSink
 from crossfoot.cli.settings import build_settings
@@ -37,7 +37,9 @@ def summary_table(result: BatchResult, backend: str) -> Table:
 @app.command()
 def run(
     inputs: Annotated[list[Path], typer.Argument(help="files or folders")],
-    output: Annotated[Path, typer.Option("-o", "--output", help="JSONL results")] = Path("out/crossfoot.jsonl"),
+    output: Annotated[Path, typer.Option("-o", "--output", help="JSONL results")] = Path(
+        "out/crossfoot.jsonl"
+    ),
     backend: Annotated[str, typer.Option(help="rules (offline), llm or hybrid")] = "rules",
     resume: Annotated[bool, typer.Option(help="skip documents an interrupted run finished")] = True,
 ) -> None:

@@ -8,10 +8,10 @@ from decimal import Decimal, InvalidOperation
 
 __all__ = [
     "DASHES",
+    "clean_text",
     "is_number",
     "normalize_for_compare",
     "parse_decimal",
-    "clean_text",
 ]
 
 #: A cell holding only one of these is an empty placeholder.
@@ -41,7 +41,7 @@ def is_number(text: str) -> bool:
 
 
 def parse_decimal(text: str | None) -> Decimal | None:
-    """"375,000" -> 375000; "100.00%" -> 100.00; "", "—" -> None.
+    """ "375,000" -> 375000; "100.00%" -> 100.00; "", "—" -> None.
 
     Raises ValueError for text that is neither a number nor a placeholder;
     the caller turns that into a finding, never a guess.

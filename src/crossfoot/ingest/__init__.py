@@ -9,7 +9,7 @@ from crossfoot.ingest.document import Cell, Document, Line
 from crossfoot.ingest.text import decode_bytes, read_text_dump
 from crossfoot.settings import Settings
 
-__all__ = ["Cell", "Document", "Line", "SUPPORTED_SUFFIXES", "decode_bytes", "load_document"]
+__all__ = ["SUPPORTED_SUFFIXES", "Cell", "Document", "Line", "decode_bytes", "load_document"]
 
 PDF_SUFFIXES = frozenset({".pdf"})
 IMAGE_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".tif", ".tiff"})

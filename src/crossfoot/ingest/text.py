@@ -53,9 +53,7 @@ def decode_bytes(data: bytes, path: str) -> tuple[str, str]:
             continue
         if encoding == "utf-8" or _cjk_share(text) > 0.2:
             return text, encoding
-    raise EncodingError(
-        "cannot decode: not UTF-8, GB18030/GBK or Big5 text", path=path
-    )
+    raise EncodingError("cannot decode: not UTF-8, GB18030/GBK or Big5 text", path=path)
 
 
 def document_from_text(text: str, *, path: str, sha256: str, encoding: str | None) -> Document:

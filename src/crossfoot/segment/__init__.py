@@ -37,9 +37,7 @@ class FormSlice(BaseModel):
 
 
 def _starts(document: Document) -> list[int]:
-    titles = [
-        i for i, line in enumerate(document.lines) if _TITLE_MARK in compact(line.text)
-    ]
+    titles = [i for i, line in enumerate(document.lines) if _TITLE_MARK in compact(line.text)]
     if titles:
         return titles
     # A dump that lost its titles still has one 项目名称 row per form.

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections import Counter
+from decimal import Decimal
 
 from crossfoot.extract.base import ExtractionResult
 from crossfoot.extract.rules.cells import Reading
@@ -43,14 +43,14 @@ class RulesExtractor:
     name = "rules"
 
     def __init__(self) -> None:
-        self._hints: dict[tuple[str, int], tuple[dict[str, str], tuple[object, ...] | None]] = {}
+        self._hints: dict[tuple[str, int], tuple[dict[str, str], tuple[Decimal, ...] | None]] = {}
 
-    def _sibling_facts(self, form: FormSlice) -> tuple[dict[str, str], tuple[object, ...] | None]:
+    def _sibling_facts(self, form: FormSlice) -> tuple[dict[str, str], tuple[Decimal, ...] | None]:
         key = (form.document.sha256, form.index)
         if key not in self._hints:
             rows, _, _ = _read_rows(form, Reading(), SiblingHints())
             labelled = {r.name_key: r.level2 for r in rows if r.level2 and not r.inferred}
-            self._hints[key] = (labelled, level_sums(rows))  # type: ignore[assignment]
+            self._hints[key] = (labelled, level_sums(rows))
         return self._hints[key]
 
     def hints_for(self, form: FormSlice, siblings: list[FormSlice]) -> SiblingHints:
@@ -62,7 +62,7 @@ class RulesExtractor:
             for name, level2 in labelled.items():
                 hints.level2_by_name.setdefault(name, level2)
             if split is not None:
-                hints.splits[split] += 1  # type: ignore[index]
+                hints.splits[split] += 1
         return hints
 
     def extract(self, form: FormSlice, siblings: list[FormSlice]) -> ExtractionResult:
@@ -73,11 +73,19 @@ class RulesExtractor:
         read_goals(form.lines, reading, record)
         rows, layout, has_table = _read_rows(form, reading, self.hints_for(form, siblings))
         if not has_table:
-            reading.note("indicator_table_unread", "no 绩效指标 table header (一级指标/三级指标)", ["indicators"], Severity.error)
+            reading.note(
+                "indicator_table_unread",
+                "no 绩效指标 table header (一级指标/三级指标)",
+                ["indicators"],
+                Severity.error,
+            )
         record.indicators = to_indicators(rows, reading)
         if not read_totals(form.lines, reading, record, layout.score):
-            reading.note("total_row_unread", "no 总分 row: the form may be cut short", ["total_weight", "total_score"], Severity.error)
+            reading.note(
+                "total_row_unread",
+                "no 总分 row: the form may be cut short",
+                ["total_weight", "total_score"],
+                Severity.error,
+            )
         return ExtractionResult(record=record, provenance=reading.provenance, findings=reading.findings)
 
-
-_ = Counter  # re-exported type used by SiblingHints

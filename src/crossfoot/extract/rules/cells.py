@@ -13,10 +13,10 @@ from crossfoot.segment import compact
 __all__ = [
     "Located",
     "Reading",
+    "find_cell",
     "is_level1",
     "is_level2",
     "is_vertical_header",
-    "find_cell",
     "span",
 ]
 
@@ -73,10 +73,10 @@ class Reading:
         self.provenance: Provenance = {}
         self.findings: list[Finding] = []
 
-    def note(self, code: str, message: str, fields: Iterable[str], severity: Severity = Severity.warning) -> None:
-        self.findings.append(
-            Finding(code=code, severity=severity, message=message, fields=list(fields))
-        )
+    def note(
+        self, code: str, message: str, fields: Iterable[str], severity: Severity = Severity.warning
+    ) -> None:
+        self.findings.append(Finding(code=code, severity=severity, message=message, fields=list(fields)))
 
     def text(self, path: str, parts: list[Located], joined: str | None = None) -> str | None:
         """A text value from one or more cells, provenance recorded."""

@@ -54,9 +54,7 @@ def _row_label(line: Line) -> tuple[str, Cell] | None:
 
 def _values(line: Line, label: Cell) -> list[Cell]:
     return [
-        c
-        for c in line.filled
-        if c.column > label.column and (is_number(c.text) or compact(c.text) in DASHES)
+        c for c in line.filled if c.column > label.column and (is_number(c.text) or compact(c.text) in DASHES)
     ]
 
 

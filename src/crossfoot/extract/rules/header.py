@@ -10,7 +10,7 @@ from crossfoot.ingest.document import Cell, Line
 from crossfoot.model import Record
 from crossfoot.segment import compact
 
-__all__ = ["read_header", "read_goals", "read_totals", "INDICATOR_HEADER_KEYS"]
+__all__ = ["INDICATOR_HEADER_KEYS", "read_goals", "read_header", "read_totals"]
 
 _YEAR = re.compile(r"[(（]\s*(\d{4})\s*年度?\s*[)）]")
 INDICATOR_HEADER_KEYS = ("一级指标", "三级指标")
@@ -29,10 +29,7 @@ def read_header(lines: list[Line], reading: Reading, record: Record) -> None:
         match = _YEAR.search(line.text)
         if match:
             record.year = int(match.group(1))
-            reading.provenance["year"] = [
-                reading_span
-                for reading_span in [_line_span(line, match.group(0))]
-            ]
+            reading.provenance["year"] = [reading_span for reading_span in [_line_span(line, match.group(0))]]
             break
     else:
         reading.note("year_unread", "no (20xx 年度) line under the title", ["year"])
@@ -93,9 +90,7 @@ def read_goals(lines: list[Line], reading: Reading, record: Record) -> None:
     expected: list[Located] = []
     actual: list[Located] = []
     for line in lines[start + 1 :]:
-        if any(find_cell(line, k) for k in INDICATOR_HEADER_KEYS) or find_cell(
-            line, "绩效指标"
-        ):
+        if any(find_cell(line, k) for k in INDICATOR_HEADER_KEYS) or find_cell(line, "绩效指标"):
             break
         cells = [c for c in line.filled if not is_vertical_header(c.text)]
         if len(cells) >= 2:

@@ -25,7 +25,7 @@ from crossfoot.extract.values import parse_decimal
 from crossfoot.model import HIERARCHY, LEVEL1_LABELS, PARENT, Indicator, Severity
 from crossfoot.segment import compact
 
-__all__ = ["Row", "SiblingHints", "build_rows", "to_indicators", "merge_overlap"]
+__all__ = ["Row", "SiblingHints", "build_rows", "merge_overlap", "to_indicators"]
 
 TEXT_ORDER = ("name", "target", "actual", "deviation")
 #: a piece of text and whether a page break separates it from the piece before
@@ -134,13 +134,18 @@ def _assign_levels(items: list[Item], rows: list[Row]) -> None:
             if level1 is None or compact(level1[1].text) != parent:
                 level1 = located  # the hierarchy names the parent
                 pending = [r for r in pending if r.level1 == parent]
-            for row in pending:
-                row.level2, row.level2_from, row.inferred = label, located, "label printed below"
+            # A merged cell split by a page break prints its label below the
+            # rows it covers; a label on an ordinary row mid-page does not
+            # speak for the rows above it (siblings decide those).
+            if not item.is_main or item.after_break:
+                for row in pending:
+                    row.level2, row.level2_from, row.inferred = label, located, "label printed below"
             pending = []
             level2 = located
-        row = by_item.get(id(item))
-        if row is None:
+        current = by_item.get(id(item))
+        if current is None:
             continue
+        row = current
         row.own_label = item.has_labels
         if level1 is not None:
             row.level1_from = level1
@@ -163,7 +168,11 @@ def _resolve_unlabelled(rows: list[Row], hints: SiblingHints) -> None:
             row.level2, row.inferred = HIERARCHY[row.level1][0], "only child of its 一级指标"
         else:
             later = next(
-                (r.level2 for r in rows[n + 1 :] if r.level2 and (row.level1 is None or PARENT[r.level2] == row.level1)),
+                (
+                    r.level2
+                    for r in rows[n + 1 :]
+                    if r.level2 and (row.level1 is None or PARENT[r.level2] == row.level1)
+                ),
                 None,
             )
             if later is not None:
@@ -201,7 +210,11 @@ def _resolve_group_boundaries(rows: list[Row], hints: SiblingHints) -> None:
         if head.level2 is None:
             continue
         run_start = n
-        while run_start > 0 and not rows[run_start - 1].own_label and rows[run_start - 1].level1 == rows[n - 1].level1:
+        while (
+            run_start > 0
+            and not rows[run_start - 1].own_label
+            and rows[run_start - 1].level1 == rows[n - 1].level1
+        ):
             run_start -= 1
         run = rows[run_start:n]
         if not run or level_sums(rows) is None:
@@ -248,13 +261,13 @@ def to_indicators(rows: list[Row], reading: Reading) -> list[Indicator]:
     indicators: list[Indicator] = []
     for n, row in enumerate(rows):
         path = f"indicators.{n}"
-        values: dict[str, object] = {}
+        texts: dict[str, str | None] = {}
         for name in TEXT_ORDER:
             pieces = row.pieces.get(name, [])
-            values[name] = reading.text(f"{path}.{name}", [p for p, _ in pieces], _joined(pieces))
-        for name in ("weight", "score"):
-            pieces = row.pieces.get(name, [])
-            values[name] = reading.number(f"{path}.{name}", pieces[0][0] if pieces else None)
+            texts[name] = reading.text(f"{path}.{name}", [p for p, _ in pieces], _joined(pieces))
+        weight_cells, score_cells = row.pieces.get("weight", []), row.pieces.get("score", [])
+        weight = reading.number(f"{path}.weight", weight_cells[0][0] if weight_cells else None)
+        score = reading.number(f"{path}.score", score_cells[0][0] if score_cells else None)
         if row.level2 is None:
             reading.note(
                 "indicator_level_unread",
@@ -275,7 +288,7 @@ def to_indicators(rows: list[Row], reading: Reading) -> list[Indicator]:
             reading.provenance[f"{path}.level1"] = [_span(row.level1_from)]
         if row.level2_from:
             reading.provenance[f"{path}.level2"] = [_span(row.level2_from)]
-        if not values["name"]:
+        if not texts["name"]:
             reading.note(
                 "indicator_name_unread",
                 f"line {row.item.line.number}: indicator row without a 三级指标 name",
@@ -284,14 +297,14 @@ def to_indicators(rows: list[Row], reading: Reading) -> list[Indicator]:
             )
         indicators.append(
             Indicator(
-                level1=row.level1,  # type: ignore[arg-type]
-                level2=row.level2,  # type: ignore[arg-type]
-                name=values["name"] or "",  # type: ignore[arg-type]
-                target=values["target"],  # type: ignore[arg-type]
-                actual=values["actual"],  # type: ignore[arg-type]
-                deviation=values["deviation"],  # type: ignore[arg-type]
-                weight=values["weight"],  # type: ignore[arg-type]
-                score=values["score"],  # type: ignore[arg-type]
+                level1=row.level1,
+                level2=row.level2,
+                name=texts["name"] or "",
+                target=texts["target"],
+                actual=texts["actual"],
+                deviation=texts["deviation"],
+                weight=weight,
+                score=score,
             )
         )
     return indicators

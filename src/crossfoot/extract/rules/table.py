@@ -98,14 +98,22 @@ def _assign_text(cells: list[Cell], weight_col: int, layout: TableLayout) -> dic
     # the gaps between a row's own cells survive).
     gaps = {
         "name": (layout.weight - layout.name) if layout.weight is not None and layout.name is not None else 3,
-        "target": (layout.weight - layout.target) if layout.weight is not None and layout.target is not None else 2,
-        "actual": (layout.weight - layout.actual) if layout.weight is not None and layout.actual is not None else 1,
+        "target": (layout.weight - layout.target)
+        if layout.weight is not None and layout.target is not None
+        else 2,
+        "actual": (layout.weight - layout.actual)
+        if layout.weight is not None and layout.actual is not None
+        else 1,
     }
-    choices = [("name", "target"), ("name", "actual"), ("target", "actual")] if len(cells) == 2 else [
-        ("name",),
-        ("target",),
-        ("actual",),
-    ]
+    choices = (
+        [("name", "target"), ("name", "actual"), ("target", "actual")]
+        if len(cells) == 2
+        else [
+            ("name",),
+            ("target",),
+            ("actual",),
+        ]
+    )
 
     def cost(choice: tuple[str, ...]) -> int:
         return sum(abs((weight_col - c.column) - gaps[f]) for c, f in zip(cells, choice, strict=True))
