@@ -1,0 +1,5 @@
+"""`python -m crossfoot` runs the CLI."""
+
+from crossfoot.cli import main
+
+main()

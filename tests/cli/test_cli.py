@@ -1,0 +1,123 @@
+"""The CLI as a user runs it: real processes, real files, exit codes."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+
+def crossfoot(*args: str | Path, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "crossfoot", *map(str, args)],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        timeout=120,
+    )
+
+
+def test_extract_samples_to_stdout(samples: Path) -> None:
+    done = crossfoot("extract", samples)
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert len(lines) == 22
+    first = json.loads(lines[0])
+    assert set(first) >= {"source", "record", "provenance", "findings"}
+    assert first["source"]["form_index"] == 0
+    assert first["source"]["encoding"] == "utf-8"
+
+
+def test_extract_to_file_is_atomic(samples: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out.jsonl"
+    done = crossfoot("extract", samples, "-o", out)
+    assert done.returncode == 0, done.stderr
+    assert len(out.read_text(encoding="utf-8").splitlines()) == 22
+    assert not (tmp_path / "out.jsonl.partial").exists()
+
+
+def test_bad_inputs_are_named_and_the_batch_goes_on(samples: Path, tmp_path: Path) -> None:
+    empty = tmp_path / "empty.txt"
+    empty.write_bytes(b"")
+    binary = tmp_path / "blob.tsv"
+    binary.write_bytes(bytes(range(256)) * 8)
+    noform = tmp_path / "minutes.txt"
+    noform.write_text("会议纪要\n没有表格\n", encoding="utf-8")
+    missing = tmp_path / "missing.txt"
+    out = tmp_path / "out.jsonl"
+    done = crossfoot("extract", empty, binary, missing, noform, samples / "000_1c7597119af05248.txt", "-o", out)
+    assert done.returncode == 2
+    for path in (empty, binary, missing, noform):
+        assert str(path) in done.stderr
+    assert len(out.read_text(encoding="utf-8").splitlines()) == 4
+
+
+def test_run_prints_summary_and_exits_1_on_error_findings(samples: Path, tmp_path: Path) -> None:
+    done = crossfoot("run", samples, "-o", tmp_path / "run.jsonl")
+    assert done.returncode == 1
+    assert "total_score_mismatch" in done.stdout
+    assert "22 forms" in done.stdout
+
+
+def test_run_exits_0_when_clean(samples: Path, tmp_path: Path) -> None:
+    done = crossfoot("run", samples / "000_1c7597119af05248.txt", "-o", tmp_path / "run.jsonl")
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_check_reads_envelopes_and_bare_records(samples: Path, tmp_path: Path) -> None:
+    out = tmp_path / "all.jsonl"
+    crossfoot("extract", samples, "-o", out)
+    done = crossfoot("check", out)
+    assert done.returncode == 1
+    assert "total_score_mismatch" in done.stdout
+    clean = [json.loads(ln) for ln in out.read_text(encoding="utf-8").splitlines()][:4]
+    bare = tmp_path / "bare.jsonl"
+    bare.write_text("".join(json.dumps(env["record"], ensure_ascii=False) + "\n" for env in clean), encoding="utf-8")
+    done = crossfoot("check", bare)
+    assert done.returncode == 0, done.stdout
+
+
+def test_check_names_the_bad_line(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"project_name": "x"}\n{not json\n', encoding="utf-8")
+    done = crossfoot("check", bad)
+    assert done.returncode == 2
+    assert "bad.jsonl: line 2" in done.stderr.replace("\n", "")
+
+
+def test_check_rejects_a_record_that_breaks_the_contract(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"project_name": "x", "indicators": [{"level1": "不存在"}]}\n', encoding="utf-8")
+    done = crossfoot("check", bad)
+    assert done.returncode == 2
+    assert "line 1" in done.stderr
+
+
+def test_interrupted_run_resumes_without_redoing_finished_documents(samples: Path, tmp_path: Path) -> None:
+    inputs = tmp_path / "in"
+    inputs.mkdir()
+    for path in samples.glob("*.txt"):
+        shutil.copy(path, inputs / path.name)
+    out = tmp_path / "out.jsonl"
+    crossfoot("extract", inputs / "000_1c7597119af05248.txt", "-o", out)
+    finished = out.read_text(encoding="utf-8")
+    # as if killed mid-write: one complete document and a torn line
+    (tmp_path / "out.jsonl.partial").write_text(finished + '{"source": {"sha256": "torn', encoding="utf-8")
+    out.unlink()
+    done = crossfoot("run", inputs, "-o", out)
+    assert "(4 resumed)" in done.stdout.replace("\n", " ")
+    lines = out.read_text(encoding="utf-8").splitlines()
+    assert len(lines) == 22
+    assert all(json.loads(line) for line in lines)
+    assert lines[:4] == finished.splitlines()
+
+
+@pytest.mark.parametrize("command", ["extract", "run", "check", "eval"])
+def test_help_documents_exit_codes(command: str) -> None:
+    done = crossfoot(command, "--help")
+    assert done.returncode == 0
+    assert "Exit" in done.stdout
