@@ -56,8 +56,10 @@ def main() -> None:
     best, median = min(timings), statistics.median(timings)
     print(f"forms: {n_forms} in {len(paths)} documents; rounds: {args.rounds}")
     print(f"ingest+segment: {ingest_s * 1000:.1f} ms total")
-    print(f"extract+check: median {median / n_forms * 1000:.2f} ms/form -> {n_forms / median:.0f} forms/s "
-          f"(best {n_forms / best:.0f} forms/s), one core")
+    print(
+        f"extract+check: median {median / n_forms * 1000:.2f} ms/form -> {n_forms / median:.0f} forms/s "
+        f"(best {n_forms / best:.0f} forms/s), one core"
+    )
     print(f"peak traced memory for one pass: {peak / 1e6:.1f} MB")
 
 

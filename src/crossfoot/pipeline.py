@@ -25,9 +25,7 @@ def expand_inputs(inputs: list[Path]) -> Iterator[Path]:
     """Files as given; folders expanded (sorted) to the files crossfoot reads."""
     for path in inputs:
         if path.is_dir():
-            yield from sorted(
-                p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in SUPPORTED_SUFFIXES
-            )
+            yield from sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in SUPPORTED_SUFFIXES)
         else:
             yield path
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -54,3 +54,14 @@ class Settings(BaseSettings):
     review_token: SecretStr | None = None
     review_host: str = "127.0.0.1"
     review_port: int = 8000
+    # LLM backend, continued (issue 4; see docs/llm.md)
+    llm_connect_timeout_s: float = Field(10.0, description="connect timeout: an unreachable endpoint fails fast")
+    llm_backoff_base_s: float = Field(1.0, description="first backoff step for HTTP retries (exponential, jittered)")
+    llm_backoff_max_s: float = Field(60.0, description="longest single wait, Retry-After included")
+    llm_prompt: str = Field("extract_form.v1", description="template under prompts/, without .j2")
+    llm_extra_body: dict[str, Any] = Field(
+        default_factory=dict, description="extra JSON merged into each request (provider switches)"
+    )
+    llm_cache: bool = Field(True, description="reuse answers cached under cache_dir/llm")
+    llm_cassette: Path | None = Field(None, description="replay every LLM call from this vcrpy cassette")
+    llm_cassette_record: bool = Field(False, description="record new calls into llm_cassette instead")

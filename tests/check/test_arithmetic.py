@@ -33,8 +33,16 @@ def _record(**changes: object) -> Record:
         ),
         indicators=[
             Indicator(level1="产出指标", level2="数量指标", name="a", weight=Decimal("50.00"), score=Decimal("45.00")),
-            Indicator(level1="效益指标", level2="社会效益指标", name="b", weight=Decimal("30.00"), score=Decimal("30.00")),
-            Indicator(level1="满意度指标", level2="服务对象满意度指标", name="c", weight=Decimal("10.00"), score=Decimal("9.50")),
+            Indicator(
+                level1="效益指标", level2="社会效益指标", name="b", weight=Decimal("30.00"), score=Decimal("30.00")
+            ),
+            Indicator(
+                level1="满意度指标",
+                level2="服务对象满意度指标",
+                name="c",
+                weight=Decimal("10.00"),
+                score=Decimal("9.50"),
+            ),
         ],
         total_weight=Decimal("100.00"),
         total_score=Decimal("94.36"),
@@ -65,7 +73,10 @@ def test_consistent_record_has_no_error() -> None:
         ({"funding__total__score": Decimal("8.86")}, "funding_score_mismatch"),
         ({"total_score": Decimal("95.36")}, "total_score_mismatch"),
         ({"total_weight": Decimal("90.00")}, "total_weight_not_100"),
-        ({"indicators__0__weight": Decimal("40.00"), "indicators__0__score": Decimal("35.00")}, "indicator_rows_missing"),
+        (
+            {"indicators__0__weight": Decimal("40.00"), "indicators__0__score": Decimal("35.00")},
+            "indicator_rows_missing",
+        ),
         ({"indicators__2__score": Decimal("11.00")}, "indicator_score_out_of_range"),
         ({"indicators__2__score": Decimal("-1.00")}, "indicator_score_out_of_range"),
         ({"funding__current_year__executed": Decimal("400.00")}, "funding_breakdown_mismatch"),

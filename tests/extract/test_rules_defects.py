@@ -176,9 +176,7 @@ def test_empty_actual_column_is_null_not_shifted() -> None:
 
 
 def test_deviation_text_after_score() -> None:
-    rows = STANDARD_ROWS.replace(
-        "\t完成数量\t=30个\t58\t20\t20\t", "\t完成数量\t70\t0\t20\t0\t项目核减未采购设备"
-    )
+    rows = STANDARD_ROWS.replace("\t完成数量\t=30个\t58\t20\t20\t", "\t完成数量\t70\t0\t20\t0\t项目核减未采购设备")
     record, _ = extract_one(form_text(rows))
     row = record.indicators[0]
     assert (row.target, row.actual, row.weight, row.score, row.deviation) == (
@@ -191,9 +189,7 @@ def test_deviation_text_after_score() -> None:
 
 
 def test_html_tags_and_thousands_separators() -> None:
-    head = HEAD.replace("\t完成目标\t", '\t<p>完成</p> <p style="x">目标</p>\t').replace(
-        "80,000", "1,080,000.50"
-    )
+    head = HEAD.replace("\t完成目标\t", '\t<p>完成</p> <p style="x">目标</p>\t').replace("80,000", "1,080,000.50")
     record, _ = extract_one(form_text(head=head))
     assert record.goal_expected == "完成目标"
     assert record.funding.total is not None
@@ -294,3 +290,28 @@ def test_total_row_and_total_tail() -> None:
 
 
 _ = TOTAL
+
+
+def test_score_printed_as_dash_keeps_the_row_with_a_null_score() -> None:
+    rows = STANDARD_ROWS.replace("\t合格率\t=100%\t100%\t20\t20\t", "\t合格率\t=100%\t100%\t20\t—\t")
+    record, _ = extract_one(form_text(rows))
+    assert [i.name for i in record.indicators][1] == "合格率"
+    assert (record.indicators[1].weight, record.indicators[1].score) == (20, None)
+
+
+def test_empty_score_cell_keeps_the_row() -> None:
+    rows = STANDARD_ROWS.replace("\t合格率\t=100%\t100%\t20\t20\t", "\t合格率\t=100%\t100%\t20\t\t")
+    record, _ = extract_one(form_text(rows))
+    assert len(record.indicators) == 6
+    assert record.indicators[1].name == "合格率"
+    assert record.indicators[1].score is None
+    assert record.indicators[0].name == "完成数量"  # nothing glued onto the row above
+
+
+def test_ocr_garbled_weight_is_null_with_a_finding_never_a_guess() -> None:
+    rows = STANDARD_ROWS.replace("\t合格率\t=100%\t100%\t20\t20\t", "\t合格率\t=100%\t100%\t2O\t20\t")
+    record, codes = extract_one(form_text(rows))
+    assert record.indicators[1].name == "合格率"
+    assert record.indicators[1].weight is None
+    assert record.indicators[1].score == 20
+    assert "unreadable_number" in codes

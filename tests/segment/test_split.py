@@ -2,24 +2,28 @@
 
 from __future__ import annotations
 
+import itertools
 from pathlib import Path
 
 import pytest
+from tests.forms import form_text
 
 from crossfoot.errors import NoFormError
 from crossfoot.ingest import load_document
 from crossfoot.ingest.text import document_from_text
 from crossfoot.segment import split_forms
-from tests.forms import form_text
 
 
-@pytest.mark.parametrize(("name", "count"), [("000_1c7597119af05248.txt", 4), ("001_1b2e574df5a7d62c.txt", 11), ("002_dd147dae2c6ae523.txt", 7)])
+@pytest.mark.parametrize(
+    ("name", "count"),
+    [("000_1c7597119af05248.txt", 4), ("001_1b2e574df5a7d62c.txt", 11), ("002_dd147dae2c6ae523.txt", 7)],
+)
 def test_seed_documents_split_into_their_forms(samples: Path, name: str, count: int) -> None:
     forms = split_forms(load_document(samples / name))
     assert len(forms) == count
     assert all("自评表" in f.lines[0].text for f in forms)
     # forms tile the document: each ends before the next starts
-    assert all(a.last_line < b.first_line for a, b in zip(forms, forms[1:], strict=False))
+    assert all(a.last_line < b.first_line for a, b in itertools.pairwise(forms))
 
 
 def test_no_form_in_document() -> None:

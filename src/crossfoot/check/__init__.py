@@ -18,8 +18,7 @@ def run_checks(record: Record) -> list[Finding]:
             if finding.severity is Severity.error and repair.field in finding.fields:
                 finding.repair = repair
                 finding.message += (
-                    f" — changing {repair.field} from {repair.printed} to {repair.value}"
-                    " would make every check pass"
+                    f" — changing {repair.field} from {repair.printed} to {repair.value} would make every check pass"
                 )
     return findings
 

@@ -85,8 +85,7 @@ def check_execution_rate(record: Record) -> Iterator[Finding]:
                 code="execution_rate_mismatch",
                 severity=Severity.error,
                 message=(
-                    f"funding.{key}: 执行率 prints {rate}% but 全年执行数 {executed} / "
-                    f"全年预算数 {budget} = {shown}%"
+                    f"funding.{key}: 执行率 prints {rate}% but 全年执行数 {executed} / 全年预算数 {budget} = {shown}%"
                 ),
                 fields=[
                     f"funding.{key}.execution_rate",
@@ -199,14 +198,11 @@ def check_total_weight(record: Record) -> Iterator[Finding]:
         return
     short = expected < reference
     yield Finding(
-        code="indicator_rows_missing"
-        if short and record.total_weight is not None
-        else "total_weight_mismatch",
+        code="indicator_rows_missing" if short and record.total_weight is not None else "total_weight_mismatch",
         severity=Severity.error,
         message=(
             f"资金分值 {funding} + Σ 指标分值 {indicator_sum} = {expected}, "
-            f"but 总分 分值 is {reference}"
-            + ("; fewer indicator rows than the weights imply?" if short else "")
+            f"but 总分 分值 is {reference}" + ("; fewer indicator rows than the weights imply?" if short else "")
         ),
         fields=["total_weight", "funding.total.weight"]
         + [f"indicators.{n}.weight" for n in range(len(record.indicators))],
@@ -225,8 +221,7 @@ def check_score_range(record: Record) -> Iterator[Finding]:
                 code="indicator_score_out_of_range",
                 severity=Severity.error,
                 message=(
-                    f"indicator {n} {indicator.name}: 得分 {indicator.score} is outside "
-                    f"0..分值 {indicator.weight}"
+                    f"indicator {n} {indicator.name}: 得分 {indicator.score} is outside 0..分值 {indicator.weight}"
                 ),
                 fields=[f"indicators.{n}.score", f"indicators.{n}.weight"],
                 printed=_fmt(indicator.score),

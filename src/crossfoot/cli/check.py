@@ -47,9 +47,7 @@ def read_records(path: Path) -> list[tuple[str, Record]]:
             except ValidationError as exc:
                 first = exc.errors()[0]
                 where = ".".join(str(p) for p in first["loc"])
-                raise RecordError(
-                    f"not a contract record: {where}: {first['msg']}", path=path, line=number
-                ) from exc
+                raise RecordError(f"not a contract record: {where}: {first['msg']}", path=path, line=number) from exc
     if not records:
         raise RecordError("no records in file", path=path)
     return records

@@ -74,23 +74,13 @@ def _detection_table(run: EvalRun) -> Table:
 
 @app.command("eval")
 def eval_command(
-    backend: Annotated[
-        list[str] | None, typer.Option("--backend", help="backend(s) to score; repeatable")
-    ] = None,
-    fixtures: Annotated[
-        list[Path] | None, typer.Option("--fixtures", help="fixture folder(s); repeatable")
-    ] = None,
-    report: Annotated[Path, typer.Option(help="folder for run.json, summary.md, report.html")] = Path(
-        "out/eval"
-    ),
+    backend: Annotated[list[str] | None, typer.Option("--backend", help="backend(s) to score; repeatable")] = None,
+    fixtures: Annotated[list[Path] | None, typer.Option("--fixtures", help="fixture folder(s); repeatable")] = None,
+    report: Annotated[Path, typer.Option(help="folder for run.json, summary.md, report.html")] = Path("out/eval"),
     baseline: Annotated[Path | None, typer.Option(help="a saved run.json to compare against")] = None,
-    gate: Annotated[
-        bool, typer.Option("--gate", help="exit 1 when a metric falls below its threshold")
-    ] = False,
+    gate: Annotated[bool, typer.Option("--gate", help="exit 1 when a metric falls below its threshold")] = False,
     thresholds: Annotated[Path, typer.Option(help="metric floors")] = Path("eval/thresholds.toml"),
-    checks: Annotated[
-        bool, typer.Option("--checks", help="measure check detection on corrupted gold")
-    ] = False,
+    checks: Annotated[bool, typer.Option("--checks", help="measure check detection on corrupted gold")] = False,
     root: Annotated[Path, typer.Option(help="folder the fixtures' source paths are relative to")] = Path("."),
 ) -> None:
     """Score backends against hand-labelled fixtures.
@@ -140,9 +130,7 @@ def eval_command(
         for label, metric, before, now in deltas:
             delta = now - before
             style = "red" if delta < 0 else "green" if delta > 0 else ""
-            table.add_row(
-                label, metric, f"{before:.4f}", f"{now:.4f}", f"[{style}]{delta:+.4f}[/]" if style else "0"
-            )
+            table.add_row(label, metric, f"{before:.4f}", f"{now:.4f}", f"[{style}]{delta:+.4f}[/]" if style else "0")
         console.print(table)
     if gate:
         try:

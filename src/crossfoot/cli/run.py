@@ -37,9 +37,7 @@ def summary_table(result: BatchResult, backend: str) -> Table:
 @app.command()
 def run(
     inputs: Annotated[list[Path], typer.Argument(help="files or folders")],
-    output: Annotated[Path, typer.Option("-o", "--output", help="JSONL results")] = Path(
-        "out/crossfoot.jsonl"
-    ),
+    output: Annotated[Path, typer.Option("-o", "--output", help="JSONL results")] = Path("out/crossfoot.jsonl"),
     backend: Annotated[str, typer.Option(help="rules (offline), llm or hybrid")] = "rules",
     resume: Annotated[bool, typer.Option(help="skip documents an interrupted run finished")] = True,
 ) -> None:

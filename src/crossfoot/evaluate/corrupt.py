@@ -106,10 +106,7 @@ def _numeric_paths(record: Record) -> list[str]:
     paths = ["total_score", "total_weight"]
     for key in FUNDING_ROWS:
         if getattr(record.funding, key) is not None:
-            paths += [
-                f"funding.{key}.{c}"
-                for c in ("annual_budget", "executed", "weight", "execution_rate", "score")
-            ]
+            paths += [f"funding.{key}.{c}" for c in ("annual_budget", "executed", "weight", "execution_rate", "score")]
     for n in range(len(record.indicators)):
         paths += [f"indicators.{n}.weight", f"indicators.{n}.score"]
     return [p for p in paths if get_field(record, p) is not None]

@@ -17,7 +17,7 @@ from typing import Any
 
 from crossfoot.model import FUNDING_COLUMNS
 
-__all__ = ["Defects", "render", "generate"]
+__all__ = ["Defects", "generate", "render"]
 
 ROW_LABELS = {
     "total": "年度资金总额",
@@ -80,7 +80,13 @@ def _funding_lines(record: dict[str, Any], d: Defects, width: int) -> list[list[
             if value is None:
                 cells.append("—" if column == "weight" and key != "total" else "")
             else:
-                cells.append(_num(value, thousands=d.thousands and column in ("executed",), percent=percent and column == "execution_rate"))
+                cells.append(
+                    _num(
+                        value,
+                        thousands=d.thousands and column in ("executed",),
+                        percent=percent and column == "execution_rate",
+                    )
+                )
         lines.append([*lead, label, *([""] if d.funding_padding else []), *cells])
     return lines
 
@@ -135,8 +141,14 @@ def _indicator_lines(record: dict[str, Any], d: Defects, rng: random.Random) -> 
         elif d.wrapped_name == n and splittable:
             cut = rng.randint(3, len(name) - 2)
             name = name[:cut] + " " + name[cut:]  # wrapped inside its cell
-        values = [name, row.get("target") or "", "" if d.empty_actual else (row.get("actual") or ""),
-                  row.get("weight") or "", row.get("score") or "", row.get("deviation") or ""]
+        values = [
+            name,
+            row.get("target") or "",
+            "" if d.empty_actual else (row.get("actual") or ""),
+            row.get("weight") or "",
+            row.get("score") or "",
+            row.get("deviation") or "",
+        ]
         labels = [level1, level2]
         if d.level2_in_level1_column == n and level2 and not level1:
             labels = [level2, ""]
@@ -144,7 +156,7 @@ def _indicator_lines(record: dict[str, Any], d: Defects, rng: random.Random) -> 
         cells = (labels if putuo else ["", *labels]) + values
         shift = d.shifted_rows.get(n, 0)
         if shift > 0:
-            cells = cells[: len(labels) + lead] + [""] + cells[len(labels) + lead :]
+            cells = [*cells[:len(labels) + lead], "", *cells[len(labels) + lead:]]
         elif shift < 0 and not (cells[0] or (not putuo and cells[1])):
             cells = cells[1:]
         if d.name_in_column0 == n and not any(labels) and not shift and not putuo:
@@ -172,9 +184,13 @@ def render(record: dict[str, Any], d: Defects, rng: random.Random) -> str:
     year = record.get("year")
     year_line = f"({year}年度)" if d.template == "putuo" else f"({year} 年度)"
     lines: list[list[str]] = [["财政项目支出绩效自评表"], [year_line]]
-    name_row = ["项目名称", "", record["project_name"]] if d.template == "putuo" else ["项目名称", record["project_name"]]
+    name_row = (
+        ["项目名称", "", record["project_name"]] if d.template == "putuo" else ["项目名称", record["project_name"]]
+    )
     lines.append(name_row)
-    lines.append(["主管部门", record.get("department") or "", "", "", "实施单位", record.get("implementing_unit") or ""])
+    lines.append(
+        ["主管部门", record.get("department") or "", "", "", "实施单位", record.get("implementing_unit") or ""]
+    )
     lines += _funding_lines(record, d, width)
     lines += _goal_lines(record, d)
     lines += _indicator_lines(record, d, rng)
@@ -243,7 +259,9 @@ def generate(fixtures: Path, out: Path, per_form: int, seed: int) -> int:
                 "_notes": [f"synthetic: {path.name} re-printed with defects {d}"],
                 **gold,
             }
-            (out / f"{name}.json").write_text(json.dumps(fixture, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+            (out / f"{name}.json").write_text(
+                json.dumps(fixture, ensure_ascii=False, indent=1) + "\n", encoding="utf-8"
+            )
             count += 1
     return count
 

@@ -29,18 +29,14 @@ def gate_failures(run: EvalRun, thresholds: dict[str, Any]) -> list[str]:
         values = metrics.gate_values()
         for name, floor in floors.items():
             if name not in values:
-                failures.append(
-                    f"{metrics.backend}.{metrics.input_kind}: unknown metric {name!r} in thresholds"
-                )
+                failures.append(f"{metrics.backend}.{metrics.input_kind}: unknown metric {name!r} in thresholds")
             elif values[name] < float(floor):
                 label = f"{metrics.backend}.{metrics.input_kind}"
                 failures.append(f"{label}: {name} {values[name]:.4f} < threshold {float(floor):.4f}")
     checks = thresholds.get("checks", {})
     if run.detection is not None and checks:
         if run.detection.detection < float(checks.get("detection", 0)):
-            failures.append(
-                f"checks: detection {run.detection.detection:.4f} < {float(checks['detection']):.4f}"
-            )
+            failures.append(f"checks: detection {run.detection.detection:.4f} < {float(checks['detection']):.4f}")
         allowed = int(checks.get("max_false_alarms", 0))
         if run.detection.false_alarms > allowed:
             failures.append(f"checks: {run.detection.false_alarms} false alarms > {allowed}")

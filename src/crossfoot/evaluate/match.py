@@ -51,11 +51,7 @@ def align_rows(gold: list[dict[str, Any]], predicted: list[dict[str, Any]]) -> l
 def match_forms(gold_names: list[str], predicted_names: list[str]) -> list[tuple[int, int]]:
     """One-to-one (gold, predicted) pairs by project name, greedy by similarity."""
     candidates = sorted(
-        (
-            (similarity(g, p), gi, pi)
-            for gi, g in enumerate(gold_names)
-            for pi, p in enumerate(predicted_names)
-        ),
+        ((similarity(g, p), gi, pi) for gi, g in enumerate(gold_names) for pi, p in enumerate(predicted_names)),
         reverse=True,
     )
     used_gold: set[int] = set()

@@ -133,13 +133,9 @@ def score_form(
         kind = field_kind(path)
         numeric = kind in NUMERIC_KINDS
         pred_value = flat_pred.get(path)
-        correct = predicted is not None and _accepts(
-            gold_value, pred_value, alternatives.get(path, []), numeric
-        )
+        correct = predicted is not None and _accepts(gold_value, pred_value, alternatives.get(path, []), numeric)
         results.append(
-            FieldResult(
-                path=path, kind=kind, gold=gold_value, predicted=pred_value, correct=correct, numeric=numeric
-            )
+            FieldResult(path=path, kind=kind, gold=gold_value, predicted=pred_value, correct=correct, numeric=numeric)
         )
 
     gold_rows: list[dict[str, Any]] = gold.get("indicators") or []

@@ -41,11 +41,7 @@ def _starts(document: Document) -> list[int]:
     if titles:
         return titles
     # A dump that lost its titles still has one 项目名称 row per form.
-    return [
-        i
-        for i, line in enumerate(document.lines)
-        if line.filled and compact(line.filled[0].text) == _NAME_LABEL
-    ]
+    return [i for i, line in enumerate(document.lines) if line.filled and compact(line.filled[0].text) == _NAME_LABEL]
 
 
 def split_forms(document: Document) -> list[FormSlice]:

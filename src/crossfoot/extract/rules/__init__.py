@@ -88,4 +88,3 @@ class RulesExtractor:
                 Severity.error,
             )
         return ExtractionResult(record=record, provenance=reading.provenance, findings=reading.findings)
-

@@ -73,9 +73,7 @@ class Reading:
         self.provenance: Provenance = {}
         self.findings: list[Finding] = []
 
-    def note(
-        self, code: str, message: str, fields: Iterable[str], severity: Severity = Severity.warning
-    ) -> None:
+    def note(self, code: str, message: str, fields: Iterable[str], severity: Severity = Severity.warning) -> None:
         self.findings.append(Finding(code=code, severity=severity, message=message, fields=list(fields)))
 
     def text(self, path: str, parts: list[Located], joined: str | None = None) -> str | None:

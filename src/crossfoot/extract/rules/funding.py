@@ -53,9 +53,7 @@ def _row_label(line: Line) -> tuple[str, Cell] | None:
 
 
 def _values(line: Line, label: Cell) -> list[Cell]:
-    return [
-        c for c in line.filled if c.column > label.column and (is_number(c.text) or compact(c.text) in DASHES)
-    ]
+    return [c for c in line.filled if c.column > label.column and (is_number(c.text) or compact(c.text) in DASHES)]
 
 
 def read_funding(lines: list[Line], reading: Reading) -> Funding:
@@ -91,8 +89,7 @@ def read_funding(lines: list[Line], reading: Reading) -> Funding:
             )
             placed = dict(zip(order, cells, strict=False))
         values = {
-            field: reading.number(f"funding.{row}.{field}", _at(line, placed.get(field)))
-            for field in FUNDING_COLUMNS
+            field: reading.number(f"funding.{row}.{field}", _at(line, placed.get(field))) for field in FUNDING_COLUMNS
         }
         setattr(funding, row, FundingRow(**values))
     return funding

@@ -210,11 +210,7 @@ def _resolve_group_boundaries(rows: list[Row], hints: SiblingHints) -> None:
         if head.level2 is None:
             continue
         run_start = n
-        while (
-            run_start > 0
-            and not rows[run_start - 1].own_label
-            and rows[run_start - 1].level1 == rows[n - 1].level1
-        ):
+        while run_start > 0 and not rows[run_start - 1].own_label and rows[run_start - 1].level1 == rows[n - 1].level1:
             run_start -= 1
         run = rows[run_start:n]
         if not run or level_sums(rows) is None:
@@ -237,11 +233,7 @@ def _resolve_group_boundaries(rows: list[Row], hints: SiblingHints) -> None:
 
 def build_rows(items: list[Item], reading: Reading, hints: SiblingHints) -> list[Row]:
     """Main rows with fragments joined and levels placed."""
-    rows = [
-        Row(item=i, pieces={k: [(lc, False) for lc in v] for k, v in i.fields.items()})
-        for i in items
-        if i.is_main
-    ]
+    rows = [Row(item=i, pieces={k: [(lc, False) for lc in v] for k, v in i.fields.items()}) for i in items if i.is_main]
     _attach_fragments(items, rows, reading)
     _assign_levels(items, rows)
     _resolve_unlabelled(rows, hints)

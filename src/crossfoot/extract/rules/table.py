@@ -17,7 +17,7 @@ from crossfoot.extract.rules.cells import (
     is_level2,
     is_vertical_header,
 )
-from crossfoot.extract.values import is_number
+from crossfoot.extract.values import DASHES, is_number
 from crossfoot.ingest.document import Cell, Document, Line
 from crossfoot.segment import compact
 
@@ -77,13 +77,53 @@ class Item:
         return bool(self.level1 or self.level2)
 
 
+def _plain_number(cell: Cell) -> bool:
+    """分值 and 得分 print as plain numbers; a % belongs to a target or actual."""
+    return is_number(cell.text) and "%" not in cell.text
+
+
+def _is_placeholder(cell: Cell) -> bool:
+    return compact(cell.text) in DASHES
+
+
 def _pair_index(data: list[Cell]) -> int | None:
-    """Index of the 分值 cell: the last two adjacent numbers, text may follow."""
+    """Index of the 分值 cell: the last two adjacent plain numbers (a dash may
+    stand for one of them), text such as 偏差原因 may follow."""
     end = len(data)
-    while end > 0 and not is_number(data[end - 1].text):
+    while end > 0 and not (_plain_number(data[end - 1]) or _is_placeholder(data[end - 1])):
         end -= 1
-    if end >= 2 and is_number(data[end - 2].text):
+    if end < 2:
+        return None
+    weight, score = data[end - 2], data[end - 1]
+    slots = [c for c in (weight, score) if _plain_number(c) or _is_placeholder(c)]
+    if len(slots) == 2 and any(_plain_number(c) for c in slots):
         return end - 2
+    return None
+
+
+def _numberish(cell: Cell) -> bool:
+    """A 分值/得分 cell as it may really print: a number, a dash, or an
+    OCR-garbled number (digits with a stray letter)."""
+    text = "".join(cell.text.split())
+    if compact(text) in DASHES:
+        return True
+    return len(text) <= 12 and sum(ch.isdigit() for ch in text) >= max(1, len(text) // 2)
+
+
+def _pair_by_column(data: list[Cell], layout: TableLayout) -> tuple[int, int | None] | None:
+    """Where the strict pair is missing, find 分值/得分 by the header's columns
+    (rows drift by a column or two). Returns (weight index, score index)."""
+    if layout.weight is None or len(data) < 3:
+        return None
+    index = {cell.column: i for i, cell in enumerate(data)}
+    for shift in (0, 1, -1, 2, -2):
+        w = index.get(layout.weight + shift)
+        if w is None or w < 2 or not _numberish(data[w]):
+            continue
+        s = index.get(layout.weight + shift + 1)
+        if s is not None and not _numberish(data[s]):
+            s = None
+        return w, s
     return None
 
 
@@ -98,12 +138,8 @@ def _assign_text(cells: list[Cell], weight_col: int, layout: TableLayout) -> dic
     # the gaps between a row's own cells survive).
     gaps = {
         "name": (layout.weight - layout.name) if layout.weight is not None and layout.name is not None else 3,
-        "target": (layout.weight - layout.target)
-        if layout.weight is not None and layout.target is not None
-        else 2,
-        "actual": (layout.weight - layout.actual)
-        if layout.weight is not None and layout.actual is not None
-        else 1,
+        "target": (layout.weight - layout.target) if layout.weight is not None and layout.target is not None else 2,
+        "actual": (layout.weight - layout.actual) if layout.weight is not None and layout.actual is not None else 1,
     }
     choices = (
         [("name", "target"), ("name", "actual"), ("target", "actual")]
@@ -141,13 +177,18 @@ def classify_lines(lines: list[Line], document: Document, layout: TableLayout) -
             else:
                 item.data.append(cell)
         pair = _pair_index(item.data)
-        if pair is not None:
-            weight, score = item.data[pair], item.data[pair + 1]
+        loose = None if pair is not None else _pair_by_column(item.data, layout)
+        if pair is not None or loose is not None:
+            w_index, s_index = (pair, pair + 1) if pair is not None else loose  # type: ignore[misc]
+            weight = item.data[w_index]
             item.fields["weight"] = [(line, weight)]
-            item.fields["score"] = [(line, score)]
-            if pair + 2 < len(item.data):
-                item.fields["deviation"] = [(line, c) for c in item.data[pair + 2 :]]
-            for name, cells in _assign_text(item.data[:pair], weight.column, layout).items():
+            last = w_index
+            if s_index is not None:
+                item.fields["score"] = [(line, item.data[s_index])]
+                last = s_index
+            if last + 1 < len(item.data):
+                item.fields["deviation"] = [(line, c) for c in item.data[last + 1 :]]
+            for name, cells in _assign_text(item.data[:w_index], weight.column, layout).items():
                 item.fields[name] = [(line, c) for c in cells]
         if previous is not None and document.page_break_between(previous, line):
             pending_break = True
