@@ -231,4 +231,9 @@ def set_field(record: BaseModel, path: str, value: Any) -> None:
         setattr(node, last, value)
 
 
-__all__ += ["PARENT", "get_field", "set_field"]
+#: the record's own scalar fields, in contract order (funding and indicators apart)
+RECORD_SCALARS: tuple[str, ...] = tuple(k for k in Record.model_fields if k not in ("funding", "indicators"))
+#: an indicator row's fields, in contract order
+INDICATOR_FIELDS: tuple[str, ...] = tuple(Indicator.model_fields)
+
+__all__ += ["INDICATOR_FIELDS", "PARENT", "RECORD_SCALARS", "get_field", "set_field"]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import time
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -74,8 +75,13 @@ def run_batch(
     sink: JsonlSink,
     *,
     show_progress: bool = True,
+    on_document: Callable[[Document, list[Envelope]], None] | None = None,
 ) -> BatchResult:
-    """Process every input; a bad file is reported and the batch goes on."""
+    """Process every input; a bad file is reported and the batch goes on.
+
+    ``on_document`` sees each finished document before its lines are written,
+    so whatever it stores is never behind the resumable JSONL.
+    """
     result = BatchResult(skipped_forms=sink.resumed_forms)
     paths = list(expand_inputs(inputs))
     started = time.perf_counter()
@@ -115,6 +121,8 @@ def run_batch(
                 continue
             if any(e.error and "LLMUnavailable" in (e.meta.get("error_type") or "") for e in envelopes):
                 result.llm_unavailable = True
+            if on_document is not None:
+                on_document(document, envelopes)
             sink.write_document(envelopes)
             result.documents.append(document)
             result.add(envelopes)

@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
 
-from crossfoot.cli.app import app, console
+from crossfoot.cli.app import app, console, fail_line
 from crossfoot.cli.batch import BatchResult, run_batch
 from crossfoot.cli.output import JsonlSink
 from crossfoot.cli.settings import build_settings
+from crossfoot.errors import CrossfootError
 from crossfoot.extract import get_extractor
+
+if TYPE_CHECKING:
+    from crossfoot.review.store import RunLoader
 
 __all__ = ["summary_table"]
 
@@ -40,16 +44,44 @@ def run(
     output: Annotated[Path, typer.Option("-o", "--output", help="JSONL results")] = Path("out/crossfoot.jsonl"),
     backend: Annotated[str, typer.Option(help="rules (offline), llm or hybrid")] = "rules",
     resume: Annotated[bool, typer.Option(help="skip documents an interrupted run finished")] = True,
+    db: Annotated[
+        str | None,
+        typer.Option("--db", help="review store: a SQLite file or a database URL [default: crossfoot.db]"),
+    ] = None,
+    no_store: Annotated[bool, typer.Option("--no-store", help="do not load results into the review store")] = False,
 ) -> None:
     """Extract and check INPUTS, write JSONL, print a summary.
 
     Exit codes: 0 clean; 1 some forms have error findings (they need review);
     2 an input could not be used; 3 the LLM endpoint is unavailable.
     """
-    settings = build_settings(backend=backend)
+    settings = build_settings(backend=backend, db_url=db)
     extractor = get_extractor(backend, settings)
     sink = JsonlSink(output, resume=resume)
-    result = run_batch(inputs, extractor, settings, sink, show_progress=True)
+    loader = None if no_store else _open_store(settings.db_url, backend)
+    on_document = None if loader is None else loader.add
+    try:
+        result = run_batch(inputs, extractor, settings, sink, show_progress=True, on_document=on_document)
+    finally:
+        if loader is not None:
+            summary = loader.finish()
+            loader.store.close()
     console.print(summary_table(result, backend))
     console.print(f"results: {output}")
+    if loader is not None:
+        console.print(summary.describe())
     raise typer.Exit(int(result.exit_code()))
+
+
+def _open_store(db_url: str, backend: str) -> RunLoader | None:
+    """The review store's run loader; a missing extra or store error is reported, not fatal."""
+    try:
+        from crossfoot.review.store import RunLoader, Store
+    except ImportError:
+        fail_line("the review store needs its extra: pip install 'crossfoot[review]' (or pass --no-store)")
+        return None
+    try:
+        return RunLoader(Store(db_url), backend)
+    except CrossfootError as exc:
+        fail_line(str(exc))
+        return None

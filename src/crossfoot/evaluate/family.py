@@ -232,7 +232,7 @@ def _defects_for(record: dict[str, Any], rng: random.Random) -> Defects:
 
 
 def _printed(record: dict[str, Any], d: Defects) -> dict[str, Any]:
-    gold = json.loads(json.dumps(record))
+    gold: dict[str, Any] = json.loads(json.dumps(record))
     if d.empty_actual:
         for row in gold["indicators"]:
             row["actual"] = None

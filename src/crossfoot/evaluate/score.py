@@ -15,7 +15,7 @@ from pydantic import BaseModel
 
 from crossfoot.evaluate.match import align_rows
 from crossfoot.extract.values import normalize_for_compare
-from crossfoot.model import FUNDING_COLUMNS, FUNDING_ROWS
+from crossfoot.model import FUNDING_COLUMNS, FUNDING_ROWS, INDICATOR_FIELDS, RECORD_SCALARS
 
 __all__ = [
     "NUMERIC_KINDS",
@@ -27,19 +27,6 @@ __all__ = [
     "values_equal",
 ]
 
-TOP_FIELDS = (
-    "year",
-    "project_name",
-    "department",
-    "implementing_unit",
-    "amount_unit",
-    "goal_expected",
-    "goal_actual",
-    "total_weight",
-    "total_score",
-    "grade",
-)
-INDICATOR_FIELDS = ("level1", "level2", "name", "target", "actual", "weight", "score", "deviation")
 NUMERIC_KINDS = frozenset(
     {"total_weight", "total_score", "indicators.*.weight", "indicators.*.score"}
     | {f"funding.{r}.{c}" for r in FUNDING_ROWS for c in FUNDING_COLUMNS}
@@ -54,7 +41,7 @@ def field_kind(path: str) -> str:
 
 def flatten(record: dict[str, Any]) -> dict[str, Any]:
     """Every scored leaf of a contract record, by path (indicators excluded)."""
-    flat = {name: record.get(name) for name in TOP_FIELDS}
+    flat = {name: record.get(name) for name in RECORD_SCALARS}
     funding = record.get("funding") or {}
     for row in FUNDING_ROWS:
         values = funding.get(row) or {}

@@ -1,0 +1,343 @@
+"""Changing a form: field edits, suggested repairs, approve / reject / reopen.
+
+Every change is one transaction that (1) moves ``forms.version`` from the
+version the reviewer saw to the next with a compare-and-set, so a save from
+a stale page raises ConflictError instead of overwriting; (2) writes a new
+record version with freshly run checks; (3) appends who / when / why /
+field / old -> new to the edit trail. Nothing is ever updated in place.
+"""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass
+from typing import Any
+
+from pydantic import ValidationError
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from crossfoot.check import CHECK_CODES, run_checks
+from crossfoot.errors import ConflictError, StoreError
+from crossfoot.extract.values import parse_decimal
+from crossfoot.model import FUNDING_COLUMNS, FUNDING_ROWS, RECORD_SCALARS, Finding, Indicator, Record
+from crossfoot.review.items import close_all, load_findings, open_items_for, store_findings, sync_items
+from crossfoot.review.store import Store, current_version, get_form
+from crossfoot.review.tables import EditRow, FormRow, RecordVersionRow, utcnow
+
+__all__ = [
+    "RECORD_SCALARS",
+    "EditOutcome",
+    "apply_repair",
+    "coerce_value",
+    "save_field",
+    "set_status",
+    "skip",
+    "start_record",
+    "value_at",
+]
+
+_DECIMAL_KEYS = frozenset(FUNDING_COLUMNS) | {"weight", "score", "total_weight", "total_score"}
+#: the record's single-value fields, in contract order
+_INDICATOR_KEYS = frozenset(Indicator.model_fields)
+#: what approve / reject / reopen set the status to
+STATUS_ACTIONS = {"approve": "approved", "reject": "rejected", "reopen": "needs_review"}
+
+
+@dataclass(frozen=True)
+class EditOutcome:
+    """The form's version after a change, and whether anything changed."""
+
+    version: int
+    changed: bool
+
+
+def _reviewer(name: str | None) -> str:
+    cleaned = " ".join((name or "").split())
+    if not cleaned:
+        raise StoreError("say who you are: every change carries the reviewer's name")
+    return cleaned[:200]
+
+
+def coerce_value(path: str, raw: str | None) -> Any:
+    """A reviewer's typed text -> the contract's JSON value for that field.
+
+    Numbers follow SCHEMA.md (``"375,000"`` -> ``"375000"``, ``"100.00%"``
+    -> ``"100.00"``, a dash or nothing -> null); text is stripped, empty
+    text is null except for the required project name.
+    """
+    text = (raw or "").strip()
+    last = path.rsplit(".", 1)[-1]
+    if last in _DECIMAL_KEYS:
+        try:
+            number = parse_decimal(text)
+        except ValueError as exc:
+            raise StoreError(f"{path}: {text!r} is not a number") from exc
+        return None if number is None else format(number, "f")
+    if last == "year":
+        if not text:
+            return None
+        if not text.isdigit():
+            raise StoreError(f"{path}: {text!r} is not a year")
+        return int(text)
+    if last == "project_name":
+        return text
+    return text or None
+
+
+def _check_path(record: dict[str, Any], path: str) -> list[str]:
+    parts = path.split(".")
+    ok = (
+        (len(parts) == 1 and parts[0] in RECORD_SCALARS)
+        or (len(parts) == 3 and parts[0] == "funding" and parts[1] in FUNDING_ROWS and parts[2] in FUNDING_COLUMNS)
+        or (
+            len(parts) == 3
+            and parts[0] == "indicators"
+            and parts[1].isdigit()
+            and int(parts[1]) < len(record["indicators"])
+            and parts[2] in _INDICATOR_KEYS
+        )
+    )
+    if not ok:
+        raise StoreError(f"{path}: not an editable field of this record")
+    return parts
+
+
+def value_at(record: dict[str, Any] | None, path: str) -> Any:
+    """The JSON value at a dotted path, None where any step is missing."""
+    node: Any = record
+    for part in path.split("."):
+        if node is None:
+            return None
+        if isinstance(node, list):
+            index = int(part)
+            node = node[index] if index < len(node) else None
+        else:
+            node = node.get(part)
+    return node
+
+
+def _set(record: dict[str, Any], parts: list[str], value: Any) -> dict[str, Any]:
+    new = copy.deepcopy(record)
+    if parts[0] == "funding" and new["funding"].get(parts[1]) is None:
+        new["funding"][parts[1]] = dict.fromkeys(FUNDING_COLUMNS)  # a row never printed
+    node: Any = new
+    for part in parts[:-1]:
+        node = node[int(part)] if isinstance(node, list) else node[part]
+    node[parts[-1]] = value
+    return new
+
+
+def _validated(record: dict[str, Any], path: str) -> Record:
+    try:
+        return Record.model_validate(record)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        raise StoreError(f"{path}: {first['msg']}") from exc
+
+
+def _locked_form(session: Session, form_id: int, seen_version: int) -> FormRow:
+    locked = select(FormRow).where(FormRow.id == form_id).with_for_update()
+    form = session.scalar(locked) or get_form(session, form_id)  # get_form raises for a missing form
+    if form.version != seen_version:
+        raise ConflictError(
+            f"form {form_id} is at version {form.version}; this page showed version {seen_version}",
+            current_version=form.version,
+        )
+    return form
+
+
+def _bump(session: Session, form: FormRow, seen_version: int, **values: Any) -> None:
+    """The compare-and-set: only one writer moves a form off ``seen_version``."""
+    result = session.execute(
+        update(FormRow)
+        .where(FormRow.id == form.id, FormRow.version == seen_version)
+        .values(version=seen_version + 1, updated_at=utcnow(), **values)
+        .execution_options(synchronize_session="fetch")
+    )
+    if result.rowcount != 1:  # type: ignore[attr-defined]
+        current = session.scalar(select(FormRow.version).where(FormRow.id == form.id)) or seen_version
+        raise ConflictError(f"form {form.id} changed while saving", current_version=current)
+
+
+def _findings_after_edit(session: Session, previous: RecordVersionRow, record: Record, path: str) -> list[Finding]:
+    # An extractor's own findings (unread cells, backend disagreements) stay
+    # with the record until a reviewer edits a field they name.
+    carried = [f for f in load_findings(session, previous.id) if f.code not in CHECK_CODES and path not in f.fields]
+    return carried + run_checks(record)
+
+
+def _write_record(
+    session: Session,
+    form: FormRow,
+    seen_version: int,
+    previous: RecordVersionRow,
+    record: Record,
+    findings: list[Finding],
+    reviewer: str,
+) -> None:
+    was = form.status
+    reopened = was in ("approved", "rejected")
+    number = form.record_number + 1
+    _bump(session, form, seen_version, record_number=number, status="needs_review" if reopened else form.status)
+    row = RecordVersionRow(
+        form_id=form.id,
+        number=number,
+        origin="review",
+        record=record.model_dump(mode="json"),
+        provenance=previous.provenance,
+        error=None,
+        meta={},
+        created_by=reviewer,
+    )
+    session.add(row)
+    session.flush()
+    store_findings(session, row.id, findings)
+    sync_items(session, form, open_items_for(findings, None), actor=reviewer, resolution="fixed")
+    if reopened:
+        session.add(
+            EditRow(
+                form_id=form.id,
+                reviewer=reviewer,
+                action="reopen",
+                reason=f"edited after it was {was}: needs a new decision",
+                from_version=seen_version,
+                to_version=seen_version + 1,
+            )
+        )
+
+
+def save_field(
+    store: Store,
+    form_id: int,
+    path: str,
+    raw: str | None,
+    *,
+    version: int,
+    reviewer: str | None,
+    reason: str | None = None,
+    action: str = "edit",
+) -> EditOutcome:
+    """Set one field from the reviewer's text; re-run the checks; audit it.
+
+    Raises ConflictError when ``version`` is not the form's current version,
+    StoreError for a value or field the record cannot take.
+    """
+    who = _reviewer(reviewer)
+    with store.write() as session:
+        form = _locked_form(session, form_id, version)
+        previous = current_version(session, form)
+        if previous.record is None:
+            raise StoreError("this form has no record yet: start one first")
+        parts = _check_path(previous.record, path)
+        new_value = coerce_value(path, raw)
+        old_value = value_at(previous.record, path)
+        if new_value == old_value:
+            return EditOutcome(version=form.version, changed=False)
+        record = _validated(_set(previous.record, parts, new_value), path)
+        findings = _findings_after_edit(session, previous, record, path)
+        _write_record(session, form, version, previous, record, findings, who)
+        session.add(
+            EditRow(
+                form_id=form.id,
+                reviewer=who,
+                action=action,
+                field=path,
+                old_value=old_value,
+                new_value=new_value,
+                reason=(reason or "").strip() or None,
+                from_version=version,
+                to_version=version + 1,
+            )
+        )
+        return EditOutcome(version=version + 1, changed=True)
+
+
+def apply_repair(store: Store, form_id: int, path: str, *, version: int, reviewer: str | None) -> EditOutcome:
+    """Apply the repair the checks suggest for ``path``, as an audited edit."""
+    with store.read() as session:
+        form = get_form(session, form_id)
+        current = current_version(session, form)
+        findings = load_findings(session, current.id)
+    repair = next((f.repair for f in findings if f.repair is not None and f.repair.field == path), None)
+    if repair is None:
+        raise StoreError(f"{path}: the checks suggest no repair for this field any more")
+    reason = f"suggested repair: {path} {repair.printed} → {repair.value}"
+    return save_field(
+        store, form_id, path, repair.value, version=version, reviewer=reviewer, reason=reason, action="repair"
+    )
+
+
+def start_record(store: Store, form_id: int, *, version: int, reviewer: str | None) -> EditOutcome:
+    """Give a form whose extraction failed an empty record to fill in."""
+    who = _reviewer(reviewer)
+    with store.write() as session:
+        form = _locked_form(session, form_id, version)
+        previous = current_version(session, form)
+        if previous.record is not None:
+            return EditOutcome(version=form.version, changed=False)
+        record = Record(project_name=form.title)
+        findings = run_checks(record)
+        _write_record(session, form, version, previous, record, findings, who)
+        session.add(
+            EditRow(
+                form_id=form.id,
+                reviewer=who,
+                action="start",
+                field=None,
+                old_value=None,
+                new_value=record.model_dump(mode="json"),
+                reason="extraction failed; record entered by hand",
+                from_version=version,
+                to_version=version + 1,
+            )
+        )
+        return EditOutcome(version=version + 1, changed=True)
+
+
+def set_status(
+    store: Store, form_id: int, action: str, *, version: int, reviewer: str | None, reason: str | None = None
+) -> EditOutcome:
+    """approve, reject or reopen a form at the version the reviewer saw."""
+    if action not in STATUS_ACTIONS:
+        raise StoreError(f"unknown action {action!r}")
+    who = _reviewer(reviewer)
+    status = STATUS_ACTIONS[action]
+    with store.write() as session:
+        form = _locked_form(session, form_id, version)
+        decided = status != "needs_review"
+        _bump(
+            session,
+            form,
+            version,
+            status=status,
+            reviewed_by=who if decided else None,
+            reviewed_at=utcnow() if decided else None,
+        )
+        if decided:
+            close_all(session, form, actor=who, resolution=status)
+        else:
+            current = current_version(session, form)
+            wanted = open_items_for(load_findings(session, current.id), current.error)
+            sync_items(session, form, wanted, actor=who, resolution="fixed")
+        session.add(
+            EditRow(
+                form_id=form.id,
+                reviewer=who,
+                action=action,
+                reason=(reason or "").strip() or None,
+                from_version=version,
+                to_version=version + 1,
+            )
+        )
+        return EditOutcome(version=version + 1, changed=True)
+
+
+def skip(store: Store, form_id: int, *, reviewer: str | None) -> None:
+    """Note that a reviewer passed over a form; nothing about it changes."""
+    who = _reviewer(reviewer)
+    with store.write() as session:
+        form = get_form(session, form_id)
+        session.add(
+            EditRow(form_id=form.id, reviewer=who, action="skip", from_version=form.version, to_version=form.version)
+        )

@@ -1,0 +1,160 @@
+"""Review items: why a form needs a person, and keeping them in step with
+the findings as records change.
+
+Three reasons put a form in the queue, most urgent first:
+
+=====  ==============  ==============================================
+rank   kind            from
+=====  ==============  ==============================================
+0      failure         ``Envelope.error``: nothing could be extracted
+1      error           an error-severity finding (a broken equation)
+2      disagreement    a ``backend_disagreement`` finding (hybrid)
+=====  ==============  ==============================================
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from crossfoot.model import Finding, Repair, Severity
+from crossfoot.review.tables import FindingRow, FormRow, ReviewItemRow, utcnow
+
+__all__ = [
+    "DISAGREEMENT",
+    "FAILURE_CODE",
+    "ItemSpec",
+    "has_open_items",
+    "load_findings",
+    "open_items_for",
+    "store_findings",
+    "sync_items",
+]
+
+DISAGREEMENT = "backend_disagreement"
+FAILURE_CODE = "extraction_failed"
+RANKS = {"failure": 0, "error": 1, "disagreement": 2}
+
+
+@dataclass(frozen=True)
+class ItemSpec:
+    """A review item that should be open for the current record."""
+
+    kind: str
+    code: str
+    severity: str
+    message: str
+    fields: tuple[str, ...] = ()
+
+    @property
+    def rank(self) -> int:
+        return RANKS[self.kind]
+
+    @property
+    def key(self) -> tuple[str, str, tuple[str, ...]]:
+        return (self.kind, self.code, self.fields)
+
+
+def open_items_for(findings: list[Finding], error: str | None) -> list[ItemSpec]:
+    """The items a record with these findings (or this failure) needs."""
+    specs: list[ItemSpec] = []
+    if error:
+        specs.append(ItemSpec("failure", FAILURE_CODE, Severity.error.value, error))
+    for finding in findings:
+        if finding.code == DISAGREEMENT:
+            kind = "disagreement"
+        elif finding.severity is Severity.error:
+            kind = "error"
+        else:
+            continue
+        specs.append(ItemSpec(kind, finding.code, finding.severity.value, finding.message, tuple(finding.fields)))
+    return specs
+
+
+def has_open_items(session: Session, form_id: int) -> bool:
+    query = select(ReviewItemRow.id).where(ReviewItemRow.form_id == form_id, ReviewItemRow.closed_at.is_(None))
+    return session.scalar(query.limit(1)) is not None
+
+
+def sync_items(session: Session, form: FormRow, wanted: list[ItemSpec], *, actor: str, resolution: str) -> int:
+    """Close open items no longer wanted (with ``resolution``), open new ones.
+
+    An item still wanted stays open with its refreshed message. Returns how
+    many were opened.
+    """
+    open_rows = session.scalars(
+        select(ReviewItemRow).where(ReviewItemRow.form_id == form.id, ReviewItemRow.closed_at.is_(None))
+    ).all()
+    by_key = {(row.kind, row.code, tuple(row.fields)): row for row in open_rows}
+    wanted_keys = set()
+    opened = 0
+    now = utcnow()
+    for spec in wanted:
+        if spec.key in wanted_keys:
+            continue
+        wanted_keys.add(spec.key)
+        row = by_key.get(spec.key)
+        if row is not None:
+            row.message = spec.message
+            continue
+        session.add(
+            ReviewItemRow(
+                form_id=form.id,
+                kind=spec.kind,
+                code=spec.code,
+                severity=spec.severity,
+                rank=spec.rank,
+                message=spec.message,
+                fields=list(spec.fields),
+                opened_at=now,
+                opened_version=form.version,
+            )
+        )
+        opened += 1
+    for key, row in by_key.items():
+        if key not in wanted_keys:
+            row.closed_at, row.closed_by, row.resolution = now, actor, resolution
+    session.flush()
+    return opened
+
+
+def close_all(session: Session, form: FormRow, *, actor: str, resolution: str) -> None:
+    """Close every open item of a form (approve, reject)."""
+    sync_items(session, form, [], actor=actor, resolution=resolution)
+
+
+def store_findings(session: Session, record_version_id: int, findings: list[Finding]) -> None:
+    for position, finding in enumerate(findings):
+        session.add(
+            FindingRow(
+                record_version_id=record_version_id,
+                position=position,
+                code=finding.code,
+                severity=finding.severity.value,
+                message=finding.message,
+                fields=list(finding.fields),
+                printed=finding.printed,
+                expected=finding.expected,
+                repair=finding.repair.model_dump(mode="json") if finding.repair else None,
+            )
+        )
+
+
+def load_findings(session: Session, record_version_id: int) -> list[Finding]:
+    rows = session.scalars(
+        select(FindingRow).where(FindingRow.record_version_id == record_version_id).order_by(FindingRow.position)
+    ).all()
+    return [
+        Finding(
+            code=row.code,
+            severity=Severity(row.severity),
+            message=row.message,
+            fields=list(row.fields),
+            printed=row.printed,
+            expected=row.expected,
+            repair=Repair.model_validate(row.repair) if row.repair else None,
+        )
+        for row in rows
+    ]

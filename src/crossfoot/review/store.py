@@ -1,0 +1,391 @@
+"""The review store: connecting, migrating, and loading a run's results.
+
+SQLite (a file, the default) and PostgreSQL (by URL) behave the same. On
+SQLite every write transaction starts with ``BEGIN IMMEDIATE`` so two
+writers queue on the busy timeout instead of failing on a lock upgrade, and
+the file runs in WAL mode so readers never wait for a writer.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel
+from sqlalchemy import Engine, create_engine, event, func, select
+from sqlalchemy.engine import Connection
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session
+from sqlalchemy.pool import StaticPool
+
+from crossfoot.errors import StoreError
+from crossfoot.ingest.document import Document
+from crossfoot.model import Envelope
+from crossfoot.review.items import has_open_items, open_items_for, store_findings, sync_items
+from crossfoot.review.tables import (
+    DocumentRow,
+    EditRow,
+    FormRow,
+    RecordVersionRow,
+    RunRow,
+    utcnow,
+)
+
+__all__ = [
+    "HUMAN_ACTIONS",
+    "SYSTEM_ACTOR",
+    "LoadSummary",
+    "Store",
+    "current_version",
+    "get_form",
+    "load_run",
+    "normalize_db_url",
+]
+
+MIGRATIONS = Path(__file__).with_name("migrations")
+#: who the audit trail names for what a run loaded
+SYSTEM_ACTOR = "crossfoot run"
+#: audit actions that mean a person has worked on the form
+HUMAN_ACTIONS = frozenset({"edit", "repair", "start", "approve", "reject", "reopen"})
+_WRITE = "crossfoot_write"
+
+
+def get_form(session: Session, form_id: int) -> FormRow:
+    """The form with this id; StoreError when there is none."""
+    form = session.get(FormRow, form_id)
+    if form is None:
+        raise StoreError(f"no form {form_id} in the store")
+    return form
+
+
+def current_version(session: Session, form: FormRow) -> RecordVersionRow:
+    """The record version a form currently shows."""
+    row = session.scalar(
+        select(RecordVersionRow).where(
+            RecordVersionRow.form_id == form.id, RecordVersionRow.number == form.record_number
+        )
+    )
+    assert row is not None, "a form always has its current record version"
+    return row
+
+
+def normalize_db_url(value: str) -> str:
+    """A URL, or a plain path meaning a SQLite file; ``postgresql://`` uses psycopg 3."""
+    if "://" not in value:
+        return f"sqlite:///{value}"
+    scheme, rest = value.split("://", 1)
+    if scheme in ("postgresql", "postgres"):
+        return f"postgresql+psycopg://{rest}"
+    return value
+
+
+def _sqlite_engine(url: str) -> Engine:
+    memory = url in ("sqlite://", "sqlite:///:memory:")
+    engine = create_engine(
+        url,
+        connect_args={"check_same_thread": False, "timeout": 30},
+        poolclass=StaticPool if memory else None,
+    )
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # Let SQLAlchemy's "begin" event below issue BEGIN itself.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        if not memory:
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Connection) -> None:
+        write = conn.get_execution_options().get(_WRITE, False)
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+
+    return engine
+
+
+def make_engine(url: str) -> Engine:
+    """An engine for a normalised URL, tuned for a few concurrent reviewers."""
+    if url.startswith("sqlite"):
+        return _sqlite_engine(url)
+    return create_engine(url, pool_size=10, max_overflow=10, pool_pre_ping=True)
+
+
+def migrate(engine: Engine) -> None:
+    """Bring the database to the newest schema (Alembic ``upgrade head``)."""
+    from alembic import command
+    from alembic.config import Config
+
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    with engine.execution_options(**{_WRITE: True}).begin() as conn:
+        if conn.dialect.name == "postgresql":
+            # Two processes starting at once must not both create the tables.
+            conn.exec_driver_sql("SELECT pg_advisory_xact_lock(4242001)")
+        config.attributes["connection"] = conn
+        command.upgrade(config, "head")
+
+
+class Store:
+    """A connection pool to one review database, migrated on open."""
+
+    def __init__(self, url: str, *, run_migrations: bool = True) -> None:
+        self.url = normalize_db_url(url)
+        try:
+            self.engine = make_engine(self.url)
+            self._writer = self.engine.execution_options(**{_WRITE: True})
+            if run_migrations:
+                migrate(self.engine)
+        except SQLAlchemyError as exc:
+            raise StoreError(f"cannot open the review store: {exc.__class__.__name__}: {exc}") from exc
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    @contextmanager
+    def read(self) -> Iterator[Session]:
+        """A session for reading; nothing it does is committed."""
+        with Session(self.engine, expire_on_commit=False) as session:
+            yield session
+
+    @contextmanager
+    def write(self) -> Iterator[Session]:
+        """A session in one transaction, committed on success."""
+        with Session(self._writer, expire_on_commit=False) as session, session.begin():
+            yield session
+
+    @property
+    def display_url(self) -> str:
+        """The URL without its password, for pages and logs."""
+        from sqlalchemy.engine import make_url
+
+        return make_url(self.url).render_as_string(hide_password=True)
+
+
+class LoadSummary(BaseModel):
+    """What one `load_run` did to the store."""
+
+    run_id: int
+    documents_new: int = 0
+    documents_seen: int = 0
+    forms_new: int = 0
+    forms_reextracted: int = 0
+    forms_unchanged: int = 0
+    forms_kept_reviewed: int = 0
+    items_opened: int = 0
+    needs_review: int = 0
+
+    def describe(self) -> str:
+        """One line for the CLI."""
+        return (
+            f"review store: {self.forms_new} new forms, {self.forms_reextracted} re-extracted, "
+            f"{self.forms_unchanged} unchanged, {self.forms_kept_reviewed} kept (already reviewed); "
+            f"{self.items_opened} review items opened; {self.needs_review} forms await review"
+        )
+
+
+def extraction_hash(envelope: Envelope) -> str:
+    """What the extractor said, hashed; ``meta`` (timings, usage) is left out."""
+    data = envelope.model_dump(mode="json", include={"backend", "record", "provenance", "findings", "error"})
+    return hashlib.sha256(json.dumps(data, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
+
+
+def _crossfoot_version() -> str:
+    try:
+        return version("crossfoot")
+    except PackageNotFoundError:  # pragma: no cover - running from a checkout
+        return "unknown"
+
+
+def _document_row(session: Session, sha256: str, envelope: Envelope, docs: dict[str, Document]) -> DocumentRow:
+    row = session.scalar(select(DocumentRow).where(DocumentRow.sha256 == sha256))
+    if row is not None:
+        if not row.lines and sha256 in docs:  # first loaded without its text
+            row.lines = _lines_json(docs[sha256])
+        return row
+    doc = docs.get(sha256)
+    row = DocumentRow(
+        sha256=sha256,
+        path=doc.path if doc else envelope.source.path,
+        kind=doc.kind if doc else envelope.source.kind,
+        encoding=doc.encoding if doc else envelope.source.encoding,
+        lines=_lines_json(doc) if doc else [],
+    )
+    session.add(row)
+    session.flush()
+    return row
+
+
+def _lines_json(document: Document) -> list[Any]:
+    return [[line.number, line.page, [cell.text for cell in line.cells]] for line in document.lines]
+
+
+def _new_form(session: Session, doc: DocumentRow, env: Envelope, digest: str) -> tuple[FormRow, int]:
+    form = FormRow(
+        document_id=doc.id,
+        form_index=env.source.form_index,
+        form_count=env.source.form_count,
+        backend=env.backend,
+        title=env.record.project_name if env.record else "",
+        first_line=env.source.first_line,
+        last_line=env.source.last_line,
+        status="clean",
+        version=1,
+        record_number=1,
+    )
+    session.add(form)
+    session.flush()
+    _add_extraction(session, form, env, digest, number=1)
+    wanted = open_items_for(env.findings, env.error)
+    opened = sync_items(session, form, wanted, actor=SYSTEM_ACTOR, resolution="superseded")
+    form.status = "needs_review" if opened else "clean"
+    session.add(EditRow(form_id=form.id, reviewer=SYSTEM_ACTOR, action="extract", from_version=0, to_version=1))
+    return form, opened
+
+
+def _add_extraction(session: Session, form: FormRow, env: Envelope, digest: str, *, number: int) -> None:
+    version_row = RecordVersionRow(
+        form_id=form.id,
+        number=number,
+        origin="extraction",
+        record=env.record.model_dump(mode="json") if env.record else None,
+        provenance={k: [s.model_dump(mode="json") for s in v] for k, v in env.provenance.items()},
+        error=env.error,
+        meta=env.meta,
+        extraction_hash=digest,
+        created_by=SYSTEM_ACTOR,
+    )
+    session.add(version_row)
+    session.flush()
+    store_findings(session, version_row.id, env.findings)
+
+
+def _reextract(session: Session, form: FormRow, env: Envelope, digest: str) -> int:
+    number = form.record_number + 1
+    _add_extraction(session, form, env, digest, number=number)
+    wanted = open_items_for(env.findings, env.error)
+    opened = sync_items(session, form, wanted, actor=SYSTEM_ACTOR, resolution="superseded")
+    session.add(
+        EditRow(
+            form_id=form.id,
+            reviewer=SYSTEM_ACTOR,
+            action="reextract",
+            reason="the extractor's output changed",
+            from_version=form.version,
+            to_version=form.version + 1,
+        )
+    )
+    form.version += 1
+    form.record_number = number
+    form.title = env.record.project_name if env.record else form.title
+    form.first_line, form.last_line = env.source.first_line, env.source.last_line
+    form.status = "needs_review" if opened or has_open_items(session, form.id) else "clean"
+    form.updated_at = utcnow()
+    return opened
+
+
+def _reviewed(session: Session, form: FormRow) -> bool:
+    query = select(EditRow.id).where(EditRow.form_id == form.id, EditRow.action.in_(HUMAN_ACTIONS)).limit(1)
+    return session.scalar(query) is not None
+
+
+def _last_extraction_hash(session: Session, form: FormRow) -> str | None:
+    query = (
+        select(RecordVersionRow.extraction_hash)
+        .where(RecordVersionRow.form_id == form.id, RecordVersionRow.origin == "extraction")
+        .order_by(RecordVersionRow.number.desc())
+        .limit(1)
+    )
+    return session.scalar(query)
+
+
+def _load_envelope(session: Session, doc: DocumentRow, env: Envelope, summary: LoadSummary) -> None:
+    digest = extraction_hash(env)
+    key = (FormRow.document_id == doc.id, FormRow.form_index == env.source.form_index, FormRow.backend == env.backend)
+    form = session.scalar(select(FormRow).where(*key))
+    if form is None:
+        _, opened = _new_form(session, doc, env, digest)
+        summary.forms_new += 1
+        summary.items_opened += opened
+    elif _last_extraction_hash(session, form) == digest:
+        summary.forms_unchanged += 1
+    elif _reviewed(session, form):
+        # Never overwrite a reviewer's work; the new extraction is only counted.
+        summary.forms_kept_reviewed += 1
+    else:
+        summary.items_opened += _reextract(session, form, env, digest)
+        summary.forms_reextracted += 1
+
+
+class RunLoader:
+    """Loads one run document by document, so an interrupted run has already
+    stored every document it finished (the CLI loads before it writes JSONL)."""
+
+    def __init__(self, store: Store, backends: str) -> None:
+        self.store = store
+        with store.write() as session:
+            run = RunRow(backends=backends, crossfoot_version=_crossfoot_version(), summary={})
+            session.add(run)
+            session.flush()
+            self.summary = LoadSummary(run_id=run.id)
+
+    def add(self, document: Document | None, envelopes: list[Envelope]) -> None:
+        """One document's forms, in one short transaction."""
+        if not envelopes:
+            return
+        docs = {document.sha256: document} if document is not None else {}
+        sha256 = envelopes[0].source.sha256
+        with self.store.write() as session:
+            existed = session.scalar(select(DocumentRow.id).where(DocumentRow.sha256 == sha256)) is not None
+            doc = _document_row(session, sha256, envelopes[0], docs)
+            self.summary.documents_seen += 1
+            self.summary.documents_new += 0 if existed else 1
+            for env in envelopes:
+                _load_envelope(session, doc, env, self.summary)
+
+    def finish(self) -> LoadSummary:
+        with self.store.write() as session:
+            waiting = select(func.count()).select_from(FormRow).where(FormRow.status == "needs_review")
+            self.summary.needs_review = session.scalar(waiting) or 0
+            run_row = session.get(RunRow, self.summary.run_id)
+            assert run_row is not None
+            run_row.finished_at = utcnow()
+            run_row.summary = self.summary.model_dump(mode="json")
+        return self.summary
+
+
+def load_into(store: Store, documents: list[Document], envelopes: list[Envelope]) -> LoadSummary:
+    """Load one run's results; safe to repeat (keyed on sha256, form, backend)."""
+    docs = {doc.sha256: doc for doc in documents}
+    by_document: dict[str, list[Envelope]] = {}
+    for env in envelopes:
+        by_document.setdefault(env.source.sha256, []).append(env)
+    loader = RunLoader(store, ",".join(sorted({e.backend for e in envelopes})))
+    for sha256, group in by_document.items():
+        loader.add(docs.get(sha256), group)
+    return loader.finish()
+
+
+def load_run(db_url: str, documents: list[Document], envelopes: list[Envelope]) -> LoadSummary:
+    """Load a `crossfoot run` into the store at ``db_url`` (a URL or a SQLite path).
+
+    Idempotent: keyed on (document sha256, form index, backend). A changed
+    extraction of an unchanged document becomes a new record version only
+    when no reviewer has touched the form.
+    """
+    with Store(db_url) as store:
+        return load_into(store, documents, envelopes)

@@ -1,0 +1,126 @@
+"""Exports (JSONL, CSV, XLSX) and promotion to a gold fixture."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from datetime import UTC, datetime
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from crossfoot.errors import StoreError
+from crossfoot.model import Envelope, Record
+from crossfoot.review.edits import apply_repair, set_status
+from crossfoot.review.export import export_items, fixture_name, promote, write_csv, write_jsonl, write_xlsx
+from crossfoot.review.queue import queue
+from crossfoot.review.store import Store
+from crossfoot.review.view import form_view
+from tests.conftest import ROOT
+from tests.review.helpers import Run
+
+
+def approve_first(store: Store, *, repair: bool = True) -> int:
+    row = queue(store)[0]
+    view = form_view(store, row.form_id)
+    version = view.form.version
+    repairs = [fv.finding.repair for fv in view.findings if fv.finding.repair]
+    if repair and repairs:
+        version = apply_repair(store, row.form_id, repairs[0].field, version=version, reviewer="ann").version
+    set_status(store, row.form_id, "approve", version=version, reviewer="ann")
+    return row.form_id
+
+
+def test_jsonl_lines_are_envelopes_with_the_review_state(loaded: Store, sample_run: Run) -> None:
+    form_id = approve_first(loaded)
+    buffer = io.StringIO()
+    write_jsonl(export_items(loaded), buffer)
+    lines = buffer.getvalue().splitlines()
+    assert len(lines) == len(sample_run[1])
+    envelopes = [Envelope.model_validate_json(line) for line in lines]
+    approved = [e for e in envelopes if e.meta["review"]["status"] == "approved"]
+    assert [e.meta["review"]["form_id"] for e in approved] == [form_id]
+    assert approved[0].meta["review"]["reviewed_by"] == "ann"
+    unchanged = {(e.source.sha256, e.source.form_index): e for e in sample_run[1]}
+    for envelope in envelopes:
+        if envelope.meta["review"]["status"] != "approved":
+            original = unchanged[(envelope.source.sha256, envelope.source.form_index)]
+            assert envelope.record == original.record and envelope.source == original.source
+
+
+def test_status_filter(loaded: Store) -> None:
+    form_id = approve_first(loaded)
+    assert [i.form.id for i in export_items(loaded, "approved")] == [form_id]
+    assert form_id not in [i.form.id for i in export_items(loaded, "needs_review")]
+
+
+def test_csv_has_one_row_per_form_with_the_funding_block(loaded: Store, sample_run: Run) -> None:
+    buffer = io.StringIO()
+    write_csv(export_items(loaded), buffer)
+    rows = list(csv.DictReader(io.StringIO(buffer.getvalue())))
+    assert len(rows) == len(sample_run[1])
+    first = sample_run[1][0]
+    match = next(r for r in rows if r["path"] == first.source.path and r["form_index"] == "0")
+    assert first.record is not None and first.record.funding.total is not None
+    assert Decimal(match["funding.total.executed"]) == first.record.funding.total.executed
+    assert match["project_name"] == first.record.project_name
+    assert int(match["indicator_count"]) == len(first.record.indicators)
+
+
+def test_xlsx_has_forms_and_indicators_with_numbers_as_numbers(loaded: Store, sample_run: Run, tmp_path: Path) -> None:
+    from openpyxl import load_workbook
+
+    target = tmp_path / "out.xlsx"
+    write_xlsx(export_items(loaded), target)
+    book = load_workbook(target)
+    assert book.sheetnames == ["forms", "indicators"]
+    forms, indicators = book["forms"], book["indicators"]
+    assert forms.max_row - 1 == len(sample_run[1])
+    assert indicators.max_row - 1 == sum(len(e.record.indicators) for e in sample_run[1] if e.record)
+    header = [c.value for c in forms[1]]
+    score = forms.cell(2, header.index("total_score") + 1)
+    assert score.data_type == "n" and isinstance(score.value, int | float)
+    name = forms.cell(2, header.index("project_name") + 1)
+    assert name.data_type == "s"
+    ind_header = [c.value for c in indicators[1]]
+    weights = [indicators.cell(r, ind_header.index("weight") + 1) for r in range(2, indicators.max_row + 1)]
+    assert all(c.data_type == "n" for c in weights if c.value is not None)
+    first = sample_run[1][0].record
+    assert first is not None and first.indicators[0].weight is not None
+    assert Decimal(str(weights[0].value)) == first.indicators[0].weight
+
+
+def test_promote_writes_an_eval_fixture(loaded: Store, tmp_path: Path) -> None:
+    form_id = approve_first(loaded)
+    when = datetime(2025, 3, 4, 5, 6, 7, tzinfo=UTC)
+    path = promote(loaded, form_id, tmp_path, by="ann", now=when)
+    data = json.loads(path.read_text(encoding="utf-8"))
+    view = form_view(loaded, form_id)
+    assert path.name == fixture_name(view.path, view.form.form_index)
+    assert data["_source"] == {
+        "file": view.path,
+        "form_index": view.form.form_index,
+        "title_line": view.form.first_line,
+    }
+    assert data["_notes"] == ["promoted from review by ann at 2025-03-04T05:06:07+00:00"]
+    record = Record.model_validate({k: v for k, v in data.items() if not k.startswith("_")})
+    assert record.model_dump(mode="json") == view.record
+
+
+def test_promoted_names_match_the_gold_labels(loaded: Store) -> None:
+    labels = {p.name for p in (ROOT / "eval" / "labels_a").glob("*.json")}
+    names = {fixture_name(i.document.path, i.form.form_index) for i in export_items(loaded)}
+    assert names == labels
+
+
+def test_promote_refuses_unapproved_records_and_existing_fixtures(loaded: Store, tmp_path: Path) -> None:
+    waiting = queue(loaded)[0].form_id
+    with pytest.raises(StoreError, match="only an approved record"):
+        promote(loaded, waiting, tmp_path, by="ann")
+    form_id = approve_first(loaded, repair=False)
+    promote(loaded, form_id, tmp_path, by="ann")
+    with pytest.raises(StoreError, match="exists"):
+        promote(loaded, form_id, tmp_path, by="bob")
+    promote(loaded, form_id, tmp_path, by="bob", overwrite=True)
