@@ -231,9 +231,35 @@ def set_field(record: BaseModel, path: str, value: Any) -> None:
         setattr(node, last, value)
 
 
+def with_field(record: Record, path: str, value: Any) -> Record:
+    """A copy of ``record`` with one field changed; only the objects on the
+    path are copied (copy-on-write), the rest is shared. Far cheaper than a
+    deep copy when many single changes are tried."""
+    parts = path.split(".")
+    root = record.model_copy()
+    node: Any = root
+    for part in parts[:-1]:
+        if isinstance(node, list):
+            child = node[int(part)]
+            child = child.model_copy() if isinstance(child, BaseModel) else list(child)
+            node[int(part)] = child
+        else:
+            child = getattr(node, part)
+            if child is None:
+                raise KeyError(path)
+            child = child.model_copy() if isinstance(child, BaseModel) else list(child)
+            setattr(node, part, child)
+        node = child
+    if isinstance(node, list):
+        node[int(parts[-1])] = value
+    else:
+        setattr(node, parts[-1], value)
+    return root
+
+
 #: the record's own scalar fields, in contract order (funding and indicators apart)
 RECORD_SCALARS: tuple[str, ...] = tuple(k for k in Record.model_fields if k not in ("funding", "indicators"))
 #: an indicator row's fields, in contract order
 INDICATOR_FIELDS: tuple[str, ...] = tuple(Indicator.model_fields)
 
-__all__ += ["INDICATOR_FIELDS", "PARENT", "RECORD_SCALARS", "get_field", "set_field"]
+__all__ += ["INDICATOR_FIELDS", "PARENT", "RECORD_SCALARS", "get_field", "set_field", "with_field"]

@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterator
 from decimal import Decimal, InvalidOperation
 
 from crossfoot.check.arithmetic import HUNDRED, as_printed, run_arithmetic
-from crossfoot.model import Finding, Record, Repair, Severity, get_field, set_field
+from crossfoot.model import Finding, Record, Repair, Severity, get_field, with_field
 
 __all__ = ["suggest_repair"]
 
@@ -87,8 +87,7 @@ def _one_char_edit(a: str, b: str) -> bool:
 
 
 def _passes(record: Record, path: str, value: Decimal) -> bool:
-    trial = record.model_copy(deep=True)
-    set_field(trial, path, value)
+    trial = with_field(record, path, value)
     return not any(f.severity is Severity.error for f in run_arithmetic(trial))
 
 

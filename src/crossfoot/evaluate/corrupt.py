@@ -18,7 +18,7 @@ from pydantic import BaseModel
 
 from crossfoot.check import has_errors, run_checks
 from crossfoot.check.arithmetic import HUNDRED, grade_for, half_unit
-from crossfoot.model import FUNDING_ROWS, Record, get_field, set_field
+from crossfoot.model import FUNDING_ROWS, Record, get_field, with_field
 
 __all__ = ["CORRUPTION_KINDS", "Corruption", "DetectionReport", "corruptions", "detection_eval", "residuals"]
 
@@ -113,9 +113,7 @@ def _numeric_paths(record: Record) -> list[str]:
 
 
 def _changed(record: Record, path: str, value: Decimal) -> Record:
-    copy = record.model_copy(deep=True)
-    set_field(copy, path, value)
-    return copy
+    return with_field(record, path, value)
 
 
 def _bump(value: Decimal) -> Decimal:

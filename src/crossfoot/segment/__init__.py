@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from pydantic import BaseModel, ConfigDict
 
 from crossfoot.errors import NoFormError
@@ -13,6 +15,7 @@ _TITLE_MARK = "自评表"
 _NAME_LABEL = "项目名称"
 
 
+@lru_cache(maxsize=8192)
 def compact(text: str) -> str:
     """Text with every whitespace removed: how labels are compared."""
     return "".join(text.split())
