@@ -68,6 +68,10 @@ class CrossfootError(Exception):
         self.form = form
         super().__init__(self.where() + message)
 
+    def __reduce__(self) -> tuple[object, ...]:
+        # Keep the context across processes (OCR pages run in worker processes).
+        return (_rebuild, (type(self), self.message, self.__dict__.copy()))
+
     def where(self) -> str:
         """`file:line: ` style location prefix, empty when nothing is known."""
         parts: list[str] = []
@@ -80,6 +84,14 @@ class CrossfootError(Exception):
         if self.line is not None:
             parts.append(f"line {self.line}")
         return (": ".join(parts) + ": ") if parts else ""
+
+
+def _rebuild(cls: type[CrossfootError], message: str, state: dict[str, object]) -> CrossfootError:
+    error = cls.__new__(cls)
+    Exception.__init__(error, message)
+    error.__dict__.update(state)
+    Exception.__init__(error, error.where() + message)
+    return error
 
 
 class InputError(CrossfootError):

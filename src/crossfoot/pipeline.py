@@ -7,14 +7,16 @@ report and move past.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
-from crossfoot.check import run_checks
+from crossfoot.check import has_errors, run_checks
 from crossfoot.errors import CrossfootError, ExtractionError, InputError
 from crossfoot.extract.base import Extractor
 from crossfoot.ingest import SUPPORTED_SUFFIXES, Document, load_document
-from crossfoot.model import Envelope, FormSource
+from crossfoot.ingest.ocr_numbers import low_confidence_findings
+from crossfoot.model import Envelope, Finding, FormSource, Provenance, Severity
 from crossfoot.segment import FormSlice, split_forms
 from crossfoot.settings import Settings
 
@@ -44,7 +46,29 @@ def form_source(form: FormSlice, form_count: int = 1) -> FormSource:
     )
 
 
-def envelope_for(form: FormSlice, forms: list[FormSlice], extractor: Extractor) -> Envelope:
+#: numbers an equation reads: when every check passes, they are cross-footed
+_CROSS_FOOTED = re.compile(
+    r"^(total_weight|total_score|indicators\.\d+\.(weight|score)"
+    r"|funding\.total\.(annual_budget|executed|weight|execution_rate|score))$"
+)
+
+
+def _doubtful_digits(result_findings: list[Finding], provenance: Provenance, threshold: float) -> list[Finding]:
+    """OCR numbers read with low confidence. Where the form's arithmetic holds
+    and the number takes part in it, the arithmetic corroborates the reading:
+    info. Otherwise a warning, which the review queue picks up."""
+    doubtful = low_confidence_findings(provenance, threshold)
+    corroborated = not has_errors(result_findings)
+    for finding in doubtful:
+        if corroborated and all(_CROSS_FOOTED.match(f) for f in finding.fields):
+            finding.severity = Severity.info
+            finding.message += "; the form's arithmetic holds with this value, which corroborates it"
+    return doubtful
+
+
+def envelope_for(
+    form: FormSlice, forms: list[FormSlice], extractor: Extractor, ocr_min_confidence: float = 0.80
+) -> Envelope:
     """Extract and check one form; an extraction failure becomes data."""
     source = form_source(form, len(forms))
     try:
@@ -57,6 +81,7 @@ def envelope_for(form: FormSlice, forms: list[FormSlice], extractor: Extractor) 
     findings = list(result.findings)
     if result.record is not None:
         findings += run_checks(result.record)
+    findings += _doubtful_digits(findings, result.provenance, ocr_min_confidence)
     return Envelope(
         source=source,
         backend=extractor.name,
@@ -67,15 +92,15 @@ def envelope_for(form: FormSlice, forms: list[FormSlice], extractor: Extractor) 
     )
 
 
-def process_document(document: Document, extractor: Extractor) -> list[Envelope]:
+def process_document(document: Document, extractor: Extractor, ocr_min_confidence: float = 0.80) -> list[Envelope]:
     forms = split_forms(document)
-    return [envelope_for(form, forms, extractor) for form in forms]
+    return [envelope_for(form, forms, extractor, ocr_min_confidence) for form in forms]
 
 
 def process_path(path: Path, extractor: Extractor, settings: Settings) -> tuple[Document, list[Envelope]]:
     """Every form of one file, extracted and checked. Raises InputError."""
     document = load_document(path, settings)
-    return document, process_document(document, extractor)
+    return document, process_document(document, extractor, settings.ocr_min_confidence)
 
 
 _ = InputError

@@ -15,7 +15,7 @@ from crossfoot.model import Record
 
 def crossfoot(root: Path, *args: str | Path) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "crossfoot", *map(str, args)], capture_output=True, text=True, cwd=root, timeout=300
+        [sys.executable, "-m", "crossfoot", *map(str, args)], capture_output=True, text=True, cwd=root, timeout=1200
     )
 
 
@@ -101,3 +101,15 @@ def test_family_generator_is_deterministic_and_defective(root: Path, tmp_path: P
     originals = {p.read_bytes() for p in (root / "samples").glob("*.txt")}
     assert not originals & set(texts_a)
     assert any(b"\n\n" in t or b"\r\n\r\n" in t for t in texts_a)  # page breaks were printed
+
+
+def test_gate_per_input_kind_on_the_generated_corpus(root: Path, tmp_path: Path) -> None:
+    """The same gold through text, a text-layer PDF and a scan (real OCR)."""
+    done = crossfoot(
+        root, "eval", "--fixtures", "eval/corpus/pdf", "--fixtures", "eval/corpus/scan",
+        "--report", tmp_path, "--gate",
+    )  # fmt: skip
+    assert done.returncode == 0, done.stdout + done.stderr
+    kinds = {r["metrics"]["input_kind"]: r["metrics"] for r in json.loads((tmp_path / "run.json").read_text())["runs"]}
+    assert set(kinds) == {"pdf", "scan"}
+    assert kinds["scan"]["numeric"] >= 0.98

@@ -97,7 +97,7 @@ def evaluate_fixtures(
         try:
             document = load_document(root / source_file, settings)
             lines = {line.number: line.text for line in document.lines}
-            envelopes = process_document(document, extractor)
+            envelopes = process_document(document, extractor, settings.ocr_min_confidence)
         except LLMUnavailableError:
             raise
         except CrossfootError as exc:

@@ -9,6 +9,8 @@ rank   kind            from
 0      failure         ``Envelope.error``: nothing could be extracted
 1      error           an error-severity finding (a broken equation)
 2      disagreement    a ``backend_disagreement`` finding (hybrid)
+3      doubtful        an ``ocr_low_confidence`` warning: a digit OCR was
+                       unsure of and the arithmetic does not vouch for
 =====  ==============  ==============================================
 """
 
@@ -24,6 +26,7 @@ from crossfoot.review.tables import FindingRow, FormRow, ReviewItemRow, utcnow
 
 __all__ = [
     "DISAGREEMENT",
+    "DOUBTFUL_CODE",
     "FAILURE_CODE",
     "ItemSpec",
     "has_open_items",
@@ -35,7 +38,8 @@ __all__ = [
 
 DISAGREEMENT = "backend_disagreement"
 FAILURE_CODE = "extraction_failed"
-RANKS = {"failure": 0, "error": 1, "disagreement": 2}
+DOUBTFUL_CODE = "ocr_low_confidence"
+RANKS = {"failure": 0, "error": 1, "disagreement": 2, "doubtful": 3}
 
 
 @dataclass(frozen=True)
@@ -67,6 +71,8 @@ def open_items_for(findings: list[Finding], error: str | None) -> list[ItemSpec]
             kind = "disagreement"
         elif finding.severity is Severity.error:
             kind = "error"
+        elif finding.code == DOUBTFUL_CODE and finding.severity is Severity.warning:
+            kind = "doubtful"
         else:
             continue
         specs.append(ItemSpec(kind, finding.code, finding.severity.value, finding.message, tuple(finding.fields)))

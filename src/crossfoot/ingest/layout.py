@@ -1,0 +1,301 @@
+"""Rows and cells from positioned text: what PDF and OCR pages share.
+
+A page reader (pdfplumber's characters, an OCR engine's text boxes) hands
+over *boxes* of text with their positions and, where the page is ruled, the
+*cells* of its tables. From those this module rebuilds what a text dump
+prints: one row per table row, cells in column order, so the extractors read
+a PDF or a scan exactly as they read a dump.
+
+* Ruled tables: the grid is the table's distinct cell edges (as pdfplumber
+  does it). A merged cell prints its text on the first row it covers, which is
+  where a text dump puts it too.
+* Text outside any table (title, year) becomes lines of its own; where a page
+  has no rulings at all, columns are found from where the text stands.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from crossfoot.ingest.document import Cell
+
+__all__ = ["Box", "PageText", "Rect", "Row", "join_text", "page_rows"]
+
+
+@dataclass(frozen=True)
+class Rect:
+    """x0, top, x1, bottom in the page's own units (PDF points or pixels)."""
+
+    x0: float
+    top: float
+    x1: float
+    bottom: float
+
+    @property
+    def width(self) -> float:
+        return self.x1 - self.x0
+
+    @property
+    def height(self) -> float:
+        return self.bottom - self.top
+
+    def contains(self, x: float, y: float) -> bool:
+        return self.x0 <= x <= self.x1 and self.top <= y <= self.bottom
+
+
+@dataclass(frozen=True)
+class Box:
+    """A piece of positioned text: a PDF character or an OCR text item.
+
+    ``parts`` are the item's own pieces (an OCR engine's character boxes),
+    used when the item straddles a ruling and has to be cut.
+    """
+
+    text: str
+    rect: Rect
+    confidence: float | None = None
+    parts: tuple[Box, ...] = ()
+
+    @property
+    def cx(self) -> float:
+        return (self.rect.x0 + self.rect.x1) / 2
+
+    @property
+    def cy(self) -> float:
+        return (self.rect.top + self.rect.bottom) / 2
+
+
+@dataclass
+class PageText:
+    """What a page reader found on one page."""
+
+    boxes: list[Box]
+    cells: list[Rect] = field(default_factory=list)
+    #: how close two edges may be and still be one grid line
+    tolerance: float = 3.0
+
+
+@dataclass
+class Row:
+    """One rebuilt row: its cells (column-indexed) and where it stands."""
+
+    top: float
+    cells: list[Cell]
+
+
+def _cluster(values: Sequence[float], tolerance: float) -> list[float]:
+    """Sorted representative positions, values within tolerance merged."""
+    groups: list[list[float]] = []
+    for value in sorted(values):
+        if groups and value - groups[-1][-1] <= tolerance:
+            groups[-1].append(value)
+        else:
+            groups.append([value])
+    return [sum(g) / len(g) for g in groups]
+
+
+def _nearest(positions: list[float], value: float) -> int:
+    return min(range(len(positions)), key=lambda i: abs(positions[i] - value))
+
+
+def _is_ascii_word(ch: str) -> bool:
+    return ch.isascii() and ch.isalpha()
+
+
+def join_text(pieces: Sequence[str]) -> str:
+    """Join visual lines of one cell: a wrapped CJK line or number has no
+    space at the break; two Latin words do."""
+    text = ""
+    for piece in pieces:
+        piece = piece.strip()
+        if not piece:
+            continue
+        if text and _is_ascii_word(text[-1]) and _is_ascii_word(piece[0]):
+            text += " "
+        text += piece
+    return text
+
+
+def _visual_lines(boxes: list[Box]) -> list[list[Box]]:
+    """Boxes grouped into lines by vertical overlap, each line left to right."""
+    lines: list[list[Box]] = []
+    for box in sorted(boxes, key=lambda b: (b.cy, b.rect.x0)):
+        if lines:
+            last = lines[-1]
+            top = min(b.rect.top for b in last)
+            bottom = max(b.rect.bottom for b in last)
+            overlap = min(bottom, box.rect.bottom) - max(top, box.rect.top)
+            if overlap > 0.5 * min(box.rect.height, bottom - top):
+                last.append(box)
+                continue
+        lines.append([box])
+    return [sorted(line, key=lambda b: b.rect.x0) for line in lines]
+
+
+def _line_text(line: list[Box]) -> str:
+    text = ""
+    previous: Box | None = None
+    for box in line:
+        if previous is not None:
+            gap = box.rect.x0 - previous.rect.x1
+            if gap > 0.35 * max(box.rect.height, previous.rect.height):
+                text += " "
+        text += box.text
+        previous = box
+    return text
+
+
+def make_cell(column: int, boxes: list[Box]) -> Cell:
+    """One cell from the boxes inside it: text, bbox, lowest confidence."""
+    if not boxes:
+        return Cell(column=column, text="")
+    text = join_text([_line_text(line) for line in _visual_lines(boxes)])
+    confidences = [b.confidence for b in boxes if b.confidence is not None]
+    bbox = (
+        round(min(b.rect.x0 for b in boxes), 2),
+        round(min(b.rect.top for b in boxes), 2),
+        round(max(b.rect.x1 for b in boxes), 2),
+        round(max(b.rect.bottom for b in boxes), 2),
+    )
+    confidence = round(min(confidences), 4) if confidences else None
+    return Cell(column=column, text=text, bbox=bbox, confidence=confidence)
+
+
+def _dense(cells: dict[int, list[Box]]) -> list[Cell]:
+    width = max(cells) + 1 if cells else 0
+    return [make_cell(col, cells.get(col, [])) for col in range(width)]
+
+
+# ---------------------------------------------------------------- ruled tables
+
+
+def _owner(cells: list[Rect], x: float, y: float) -> int | None:
+    """The smallest cell holding a point (cells may nest when edges are noisy)."""
+    holders = [i for i, c in enumerate(cells) if c.contains(x, y)]
+    if not holders:
+        return None
+    return min(holders, key=lambda i: cells[i].width * cells[i].height)
+
+
+def _split_across(box: Box, cells: list[Rect]) -> list[Box]:
+    """An item that straddles a ruling is cut into its parts; others stay whole."""
+    owner = _owner(cells, box.cx, box.cy)
+    if owner is None or not box.parts:
+        return [box]
+    cell = cells[owner]
+    inside = min(box.rect.x1, cell.x1) - max(box.rect.x0, cell.x0)
+    if inside >= 0.9 * box.rect.width:
+        return [box]
+    return list(box.parts)
+
+
+def _table_rows(page: PageText, boxes: list[Box]) -> tuple[list[Row], list[Box]]:
+    """Rows of the ruled cells, and the boxes that fell outside every cell."""
+    cells = page.cells
+    xs = _cluster([c.x0 for c in cells], page.tolerance)
+    tops = _cluster([c.top for c in cells], page.tolerance)
+    held: dict[int, list[Box]] = {}
+    loose: list[Box] = []
+    for box in boxes:
+        for piece in _split_across(box, cells):
+            owner = _owner(cells, piece.cx, piece.cy)
+            if owner is None:
+                loose.append(piece)
+            else:
+                held.setdefault(owner, []).append(piece)
+    grid: dict[int, dict[int, list[Box]]] = {}
+    for index, cell in enumerate(cells):
+        row = grid.setdefault(_nearest(tops, cell.top), {})
+        row.setdefault(_nearest(xs, cell.x0), []).extend(held.get(index, []))
+    rows = [Row(top=tops[r], cells=_dense(cols)) for r, cols in sorted(grid.items())]
+    # A row of empty cells would read as a page break (a blank line) downstream.
+    return [r for r in rows if any(c.text.strip() for c in r.cells)], loose
+
+
+# ---------------------------------------------------------------- loose text
+
+
+def _segments(line: list[Box]) -> list[list[Box]]:
+    """A line cut where the gap is wider than a character: cells."""
+    segments: list[list[Box]] = [[line[0]]]
+    for box in line[1:]:
+        previous = segments[-1][-1]
+        height = max(box.rect.height, previous.rect.height)
+        if box.rect.x0 - previous.rect.x1 > 1.0 * height:
+            segments.append([box])
+        else:
+            segments[-1].append(box)
+    return segments
+
+
+def _extent(boxes: list[Box]) -> tuple[float, float]:
+    return min(b.rect.x0 for b in boxes), max(b.rect.x1 for b in boxes)
+
+
+def _column_edges(lines: list[list[list[Box]]]) -> list[tuple[float, float]]:
+    """Columns of an unruled table: the union of where segments stand on the
+    lines that look like table rows (three cells or more). A label: value
+    line, or a paragraph, would bridge columns, so it defines none."""
+    spans = sorted(_extent(s) for segments in lines if len(segments) >= 3 for s in segments)
+    merged: list[tuple[float, float]] = []
+    for x0, x1 in spans:
+        if merged and x0 <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], x1))
+        else:
+            merged.append((x0, x1))
+    return merged
+
+
+def _column_of(edges: list[tuple[float, float]], x0: float, x1: float) -> int:
+    def overlap(i: int) -> float:
+        return min(x1, edges[i][1]) - max(x0, edges[i][0])
+
+    best = max(range(len(edges)), key=overlap)
+    if overlap(best) > 0:
+        return best
+    return _nearest([e[0] for e in edges], x0)
+
+
+def _unruled_rows(boxes: list[Box]) -> list[Row]:
+    """An unruled page: one row per visual line, columns from alignment.
+
+    Without rulings nothing says which wrapped lines make one table row, so
+    each visual line is a row, as a text dump of such a page prints it; the
+    extractors already join the pieces of a wrapped cell.
+    """
+    lines = _visual_lines(boxes)
+    cut = [_segments(line) for line in lines]
+    edges = _column_edges(cut)
+    rows: list[Row] = []
+    for line, segments in zip(lines, cut, strict=True):
+        placed: dict[int, list[Box]] = {}
+        for n, segment in enumerate(segments):
+            col = _column_of(edges, *_extent(segment)) if edges else n
+            while col in placed:  # two cells in one column: keep both, in order
+                col += 1
+            placed[col] = segment
+        rows.append(Row(top=min(b.rect.top for b in line), cells=_dense(placed)))
+    return rows
+
+
+def _loose_rows(boxes: list[Box]) -> list[Row]:
+    """Lines of text outside a ruled table (title, year, notes): cells
+    numbered in order along each line."""
+    rows: list[Row] = []
+    for line in _visual_lines(boxes):
+        placed = dict(enumerate(_segments(line)))
+        rows.append(Row(top=min(b.rect.top for b in line), cells=_dense(placed)))
+    return rows
+
+
+def page_rows(page: PageText) -> list[Row]:
+    """The page's rows, top to bottom, as a text dump would print them."""
+    boxes = [b for b in page.boxes if b.text.strip()]
+    if not boxes:
+        return []
+    if not page.cells:
+        return _unruled_rows(boxes)
+    table, loose = _table_rows(page, boxes)
+    rows = table + _loose_rows(loose)
+    return sorted(rows, key=lambda r: r.top)

@@ -1,0 +1,183 @@
+"""OCR number hygiene, and doubtful digits turned into findings.
+
+OCR confuses a few shapes in numbers: O/o/D/Q for 0, l/I/|/i for 1, S/s for
+5, Z/z for 2, B for 8; it reads a thousands comma as a point, a decimal point
+as a comma, doubles a point, or splits a number with spaces. Where the repair
+is unambiguous it is made here, on the whole cell; what cannot be decided
+(a lost decimal point: 1000 or 10.00?) is left for the arithmetic checks.
+
+A number read with low confidence is not guessed at either: it becomes a
+finding, so a reviewer looks at the printed digit. So does a repair that is
+a likely reading rather than a certain one (a stray point dropped: ".5").
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+from crossfoot.model import Finding, Provenance, Severity
+
+__all__ = ["LOW_CONFIDENCE_CODE", "Repaired", "low_confidence_findings", "repair_number", "repair_text"]
+
+LOW_CONFIDENCE_CODE = "ocr_low_confidence"
+
+#: letters OCR prints for digits
+_CONFUSABLE = str.maketrans(
+    {
+        "O": "0",
+        "o": "0",
+        "D": "0",
+        "Q": "0",
+        "l": "1",
+        "I": "1",
+        "|": "1",
+        "i": "1",
+        "S": "5",
+        "s": "5",
+        "Z": "2",
+        "z": "2",
+        "B": "8",
+    }
+)
+#: a round mark alone in a cell: recognisers read a lone 0 as any of these
+_LONE_ZEROS = frozenset({"O", "o", "。", "○", "〇"})
+#: marks a recogniser prints for a decimal point or a comma
+_POINTS = str.maketrans({"。": ".", "·": ".", "．": ".", ":": ".", "：": ".", "，": ",", "、": ","})
+#: marks a speck of noise becomes at the edge of a number: ".5", "5°"
+_SPECKS = ".,'\"`°·‘’“”"
+_CANDIDATE = re.compile(r"^[-+]?[0-9OoDQlI|iSsZzB.,\s]+%?$")
+_NUMBER = re.compile(r"^-?\d+(?:\.\d+)?%?$")
+#: how a clean number prints: left exactly as it is
+_PRINTED = re.compile(r"^-?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?%?$")
+_SPACE_AT_SEPARATOR = re.compile(r"\s*([.,%])\s*")
+_GROUPED = re.compile(r"^-?\d{1,3}(?:[.,]\d{3})+(?:[.,]\d{1,2})?%?$")
+#: a confusable letter with a digit on both sides, inside running text ("1O0")
+_INNER = re.compile(r"(?<=\d)[OoDQlI|SZB](?=[\d.,%(（])|(?<=\d[.,])[OoDQlI|SZB](?=[\d%(（]|$)")
+
+
+@dataclass(frozen=True)
+class Repaired:
+    """A cell's text after hygiene; ``doubtful`` asks a reviewer to confirm."""
+
+    text: str
+    doubtful: bool = False
+
+
+def _digits(text: str) -> int:
+    return sum(ch.isdigit() for ch in text)
+
+
+def _separators(core: str) -> str | None:
+    """Thousands commas and the decimal point, told apart by position.
+
+    A group of exactly three digits after a separator is a thousands group
+    unless it is the last group after a *single* separator ("375.000" stays
+    as printed: it may well be 375.000). Two or more separators, or a last
+    group of one or two digits, decide it.
+    """
+    sign = "-" if core.startswith("-") else ""
+    body = core.lstrip("+-")
+    percent = "%" if body.endswith("%") else ""
+    body = body.rstrip("%")
+    seps = [ch for ch in body if ch in ".,"]
+    if not seps:
+        return sign + body + percent
+    if len(seps) == 1:
+        head, tail = re.split(r"[.,]", body)
+        if len(tail) == 3 and seps[0] == ",":
+            return sign + head + tail + percent  # 375,000: thousands
+        return sign + head + "." + tail + percent
+    if _GROUPED.match(body):
+        groups = re.split(r"[.,]", body)
+        if len(groups[-1]) == 3:
+            return sign + "".join(groups) + percent  # 1.204.000 -> 1204000
+        return sign + "".join(groups[:-1]) + "." + groups[-1] + percent
+    if re.fullmatch(r"\d+\.\.+\d+", body):  # a doubled point
+        return sign + re.sub(r"\.+", ".", body) + percent
+    return None
+
+
+def repair_number(text: str) -> Repaired | None:
+    """The cell as a clean number when it is one, else None.
+
+    Only a cell that is a number and nothing else is touched. A round mark
+    alone in a cell ("O", "。", "〇") is a zero: nothing else prints alone in
+    these tables, and a recogniser shown one small "0" says "。" as often.
+    A point or tick at either end of a number ("5°", ".5") is a speck of
+    noise, most likely, but it could be a lost digit: dropped, and marked
+    doubtful.
+    """
+    if text.strip() in _LONE_ZEROS:
+        return Repaired("0")
+    folded = unicodedata.normalize("NFKC", text).translate(_POINTS).strip()
+    if _PRINTED.match(folded):
+        return Repaired(folded)
+    core = folded.strip(_SPECKS)
+    stray = core != folded
+    if not core or not _CANDIDATE.match(core):
+        return None
+    letters = sum(ch.isalpha() or ch == "|" for ch in core)
+    if _digits(core) == 0 or letters > _digits(core):
+        return None
+    # "100 . 00" is one number; "10 10" may be two, and is left alone
+    core = _SPACE_AT_SEPARATOR.sub(r"\1", core.translate(_CONFUSABLE))
+    if any(ch.isspace() for ch in core):
+        return None
+    percent = "%" if core.endswith("%") else ""
+    body = core.removesuffix("%")
+    trimmed = body.strip(".,")
+    stray = stray or trimmed != body
+    core = trimmed + percent
+    fixed = _separators(core)
+    if fixed is None or not _NUMBER.match(fixed):
+        return None
+    return Repaired(fixed, doubtful=stray)
+
+
+def repair_text(text: str) -> Repaired:
+    """A cell with OCR's digit confusions repaired where unambiguous.
+
+    A number cell is repaired as a whole; in running text ("≥95.0O(%)") only
+    a letter with digits on both sides is.
+    """
+    whole = repair_number(text)
+    if whole is not None:
+        return whole
+    if not any(ch.isdigit() for ch in text):
+        return Repaired(text)
+    return Repaired(_INNER.sub(lambda m: m.group(0).translate(_CONFUSABLE), text))
+
+
+def low_confidence_findings(provenance: Provenance, threshold: float) -> list[Finding]:
+    """One finding per number read by OCR with a confidence below ``threshold``.
+
+    Provenance spans carry the OCR confidence of the cell they came from
+    (the weakest character of it); text dumps and PDF text layers carry none
+    and never produce a finding here.
+    """
+    findings: list[Finding] = []
+    for path, spans in provenance.items():
+        doubtful = [
+            s
+            for s in spans
+            if s.confidence is not None and s.confidence < threshold and repair_number(s.raw) is not None
+        ]
+        if not doubtful:
+            continue
+        span = min(doubtful, key=lambda s: s.confidence or 0.0)
+        where = f"page {span.page}, line {span.line}" if span.page is not None else f"line {span.line}"
+        findings.append(
+            Finding(
+                code=LOW_CONFIDENCE_CODE,
+                severity=Severity.warning,
+                message=(
+                    f"{where}: OCR read {path} as {span.raw!r} with confidence "
+                    f"{span.confidence:.2f} (below {threshold:.2f}); check the printed digits"
+                ),
+                fields=[path],
+                printed=span.raw,
+            )
+        )
+    return findings

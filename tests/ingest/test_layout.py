@@ -1,0 +1,107 @@
+"""Rows and cells from positioned text: the part PDF and OCR pages share."""
+
+from __future__ import annotations
+
+from crossfoot.ingest.layout import Box, PageText, Rect, join_text, page_rows
+
+
+def _chars(text: str, x: float, top: float, size: float = 10.0, confidence: float | None = None) -> list[Box]:
+    """One box per character, as pdfplumber gives them."""
+    return [
+        Box(ch, Rect(x + i * size, top, x + (i + 1) * size, top + size), confidence)
+        for i, ch in enumerate(text)
+        if ch != " "
+    ]
+
+
+def _texts(rows: list) -> list[list[str]]:  # type: ignore[type-arg]
+    return [[c.text for c in row.cells] for row in rows]
+
+
+def test_a_ruled_grid_becomes_one_row_per_table_row_with_merged_cells_on_their_first_row() -> None:
+    # columns at x = 0, 100, 200, 300; rows at top = 0, 20, 40
+    cells = [
+        Rect(0, 0, 100, 60),  # merged over three rows: 产出指标
+        Rect(100, 0, 200, 20),
+        Rect(200, 0, 300, 20),
+        Rect(100, 20, 200, 40),
+        Rect(200, 20, 300, 40),
+        Rect(100, 40, 300, 60),  # merged over two columns
+    ]
+    boxes = (
+        _chars("产出指标", 5, 25)  # printed in the middle of its merged cell
+        + _chars("数量", 105, 5)
+        + _chars("10", 205, 5)
+        + _chars("质量", 105, 25)
+        + _chars("9", 205, 25)
+        + _chars("合计19", 105, 45)
+    )
+    rows = page_rows(PageText(boxes=boxes, cells=cells))
+    assert _texts(rows) == [["产出指标", "数量", "10"], ["", "质量", "9"], ["", "合计19"]]
+    assert all(c.column == i for row in rows for i, c in enumerate(row.cells))
+
+
+def test_text_wrapped_inside_a_cell_is_joined_without_a_space_and_boxed() -> None:
+    cells = [Rect(0, 0, 60, 40), Rect(60, 0, 120, 40), Rect(0, 40, 60, 60), Rect(60, 40, 120, 60)]
+    boxes = _chars("年度资金", 2, 2) + _chars("总额", 2, 14) + _chars("375000", 62, 10, size=8, confidence=0.97)
+    boxes += _chars("a", 2, 45) + _chars("b", 62, 45)
+    rows = page_rows(PageText(boxes=boxes, cells=cells))
+    label, number = rows[0].cells
+    assert label.text == "年度资金总额"
+    assert label.bbox == (2, 2, 42, 24)
+    assert number.text == "375000"
+    assert number.confidence == 0.97
+
+
+def test_latin_words_wrapped_in_a_cell_keep_their_space() -> None:
+    assert join_text(["data", "MAC", "校验"]) == "data MAC校验"
+    assert join_text(["100.", "00"]) == "100.00"
+
+
+def test_an_empty_table_row_is_dropped_because_a_blank_line_means_a_page_break() -> None:
+    cells = [
+        Rect(0, 0, 50, 20),
+        Rect(50, 0, 100, 20),
+        Rect(0, 20, 50, 40),
+        Rect(50, 20, 100, 40),
+        Rect(0, 40, 50, 60),
+        Rect(50, 40, 100, 60),
+    ]
+    boxes = _chars("a", 5, 5) + _chars("b", 5, 45)
+    assert _texts(page_rows(PageText(boxes=boxes, cells=cells))) == [["a", ""], ["b", ""]]
+
+
+def test_text_outside_the_table_becomes_lines_in_page_order() -> None:
+    cells = [Rect(0, 100, 50, 120), Rect(50, 100, 100, 120), Rect(0, 120, 50, 140), Rect(50, 120, 100, 140)]
+    boxes = _chars("财政项目支出绩效自评表", 0, 10, size=16) + _chars("(2022年度)", 20, 40)
+    boxes += _chars("项目", 2, 105) + _chars("x", 52, 105) + _chars("page1", 0, 200)
+    rows = page_rows(PageText(boxes=boxes, cells=cells))
+    assert [r.cells[0].text for r in rows] == ["财政项目支出绩效自评表", "(2022年度)", "项目", "page1"]
+
+
+def test_an_ocr_item_straddling_a_ruling_is_cut_into_its_characters() -> None:
+    cells = [Rect(0, 0, 40, 20), Rect(40, 0, 80, 20), Rect(0, 20, 40, 40), Rect(40, 20, 80, 40)]
+    parts = (Box("8", Rect(28, 4, 36, 16), 0.99), Box("8", Rect(46, 4, 54, 16), 0.95))
+    merged = Box("88", Rect(28, 4, 54, 16), 0.95, parts)
+    rows = page_rows(PageText(boxes=[merged], cells=cells))
+    assert _texts(rows) == [["8", "8"]]
+    assert rows[0].cells[1].confidence == 0.95
+
+
+def test_an_unruled_page_aligns_cells_into_common_columns() -> None:
+    # a label column at x=0, numbers centred in columns at x~100 and x~200
+    boxes = (
+        _chars("年初预算数", 90, 0)
+        + _chars("全年执行数", 190, 0)
+        + _chars("年度资金总额", 0, 20)
+        + _chars("457000.00", 95, 20)
+        + _chars("375000", 210, 20)
+        + _chars("其他资金", 0, 40)
+        + _chars("0", 230, 40)  # only the second column printed
+    )
+    rows = page_rows(PageText(boxes=boxes))
+    assert _texts(rows) == [
+        ["", "年初预算数", "全年执行数"],
+        ["年度资金总额", "457000.00", "375000"],
+        ["其他资金", "", "0"],
+    ]

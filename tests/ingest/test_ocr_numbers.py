@@ -1,0 +1,110 @@
+"""OCR number hygiene and low-confidence findings."""
+
+from __future__ import annotations
+
+import pytest
+
+from crossfoot.ingest.ocr_numbers import LOW_CONFIDENCE_CODE, low_confidence_findings, repair_number, repair_text
+from crossfoot.model import Severity, SourceSpan
+
+
+@pytest.mark.parametrize(
+    ("read", "number"),
+    [
+        ("1O0", "100"),  # O for 0
+        ("l0.5", "10.5"),  # l for 1
+        ("S0", "50"),  # S for 5
+        ("0.5O", "0.50"),
+        ("O", "0"),  # a lone zero read as a letter
+        ("。", "0"),  # ... or as a full stop
+        ("１００", "100"),  # full-width digits
+        ("100。00", "100.00"),  # an ideographic full stop for the point
+        ("10,00", "10.00"),  # a decimal comma: two digits follow
+        ("1.204.000.00", "1204000.00"),  # thousands points: the groups decide
+        ("888.802.05", "888802.05"),
+        ("10..00", "10.00"),  # a doubled point
+        ("100 . 00", "100.00"),  # split around the point
+        ("375,000", "375,000"),  # printed correctly: left exactly as it is
+        ("100.00%", "100.00%"),
+        ("-3", "-3"),
+    ],
+)
+def test_unambiguous_confusions_are_repaired(read: str, number: str) -> None:
+    repaired = repair_number(read)
+    assert repaired is not None
+    assert repaired.text == number
+    assert not repaired.doubtful
+
+
+@pytest.mark.parametrize(
+    "read",
+    [
+        "375.000",  # one point before three digits: 375.000 is a valid reading as printed
+        "10 10",  # may be two numbers run together
+        "2-3",
+        "—",
+        "API",
+        "5G",
+        "完整",
+    ],
+)
+def test_ambiguous_or_non_numbers_are_not_numbers_to_repair(read: str) -> None:
+    repaired = repair_number(read)
+    assert repaired is None or repaired.text == read
+
+
+@pytest.mark.parametrize(("read", "number"), [(".5", "5"), ("5.", "5"), ("10.00.", "10.00")])
+def test_a_stray_point_is_dropped_but_marked_doubtful(read: str, number: str) -> None:
+    repaired = repair_number(read)
+    assert repaired is not None
+    assert (repaired.text, repaired.doubtful) == (number, True)
+
+
+@pytest.mark.parametrize(
+    ("read", "text"),
+    [
+        ("≥95.0O(%)", "≥95.00(%)"),
+        (">=9O%", ">=90%"),
+        ("5G网络", "5G网络"),  # a letter after a digit is not enough
+        ("等保2.0三级", "等保2.0三级"),
+        ("完成咨询评估", "完成咨询评估"),
+    ],
+)
+def test_running_text_only_repairs_letters_between_digits(read: str, text: str) -> None:
+    assert repair_text(read).text == text
+
+
+def _span(raw: str, confidence: float | None, line: int = 7) -> SourceSpan:
+    return SourceSpan(line=line, column=6, raw=raw, page=1, bbox=(1, 2, 3, 4), confidence=confidence)
+
+
+def test_a_number_read_with_low_confidence_becomes_a_warning_for_that_field() -> None:
+    provenance = {
+        "indicators.0.weight": [_span("9", 0.55)],
+        "indicators.0.score": [_span("9", 0.99)],
+        "indicators.0.name": [_span("完整性", 0.40)],  # text, not a number: the checks have no say
+        "funding.total.executed": [_span("375000", None)],  # a text layer: no confidence at all
+    }
+    findings = low_confidence_findings(provenance, threshold=0.8)
+    assert [(f.code, f.fields, f.printed, f.severity) for f in findings] == [
+        (LOW_CONFIDENCE_CODE, ["indicators.0.weight"], "9", Severity.warning)
+    ]
+    assert "page 1, line 7" in findings[0].message and "0.55" in findings[0].message
+
+
+def test_the_threshold_is_the_callers() -> None:
+    provenance = {"total_score": [_span("95.00", 0.85)]}
+    assert low_confidence_findings(provenance, threshold=0.8) == []
+    assert len(low_confidence_findings(provenance, threshold=0.9)) == 1
+
+
+def test_a_colon_inside_a_number_is_its_point() -> None:
+    repaired = repair_number("3832:25")
+    assert repaired is not None and repaired.text == "3832.25"
+
+
+@pytest.mark.parametrize(("read", "number"), [("5°", "5"), ("'10", "10"), ("95.00`", "95.00")])
+def test_a_speck_at_the_edge_of_a_number_is_dropped_but_marked_doubtful(read: str, number: str) -> None:
+    repaired = repair_number(read)
+    assert repaired is not None
+    assert (repaired.text, repaired.doubtful) == (number, True)
