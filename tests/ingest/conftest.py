@@ -13,6 +13,7 @@ from types import ModuleType
 from typing import Any
 
 import pytest
+
 from tests.conftest import ROOT
 
 CORPUS = ROOT / "eval" / "corpus"

@@ -7,14 +7,14 @@ import sys
 from pathlib import Path
 
 import pytest
-from tests.conftest import need
-from tests.ingest.conftest import WQY, PdfMaker, has_module, zero_page_pdf
 from typer.testing import CliRunner
 
 from crossfoot.cli import app
 from crossfoot.errors import ConfigError, EmptyInputError, ImageError, PdfError
 from crossfoot.ingest import load_document
 from crossfoot.settings import Settings
+from tests.conftest import need
+from tests.ingest.conftest import WQY, PdfMaker, has_module, zero_page_pdf
 
 
 def test_an_encrypted_pdf_is_refused_by_name(make_pdf: PdfMaker) -> None:

@@ -10,14 +10,14 @@ from pathlib import Path
 from types import ModuleType
 
 import pytest
-from tests.conftest import ROOT, need
-from tests.ingest.conftest import WQY, gold, has_module, has_tesseract
 
 from crossfoot.extract.rules import RulesExtractor
 from crossfoot.ingest import load_document
 from crossfoot.ingest.ocr_numbers import LOW_CONFIDENCE_CODE, low_confidence_findings
 from crossfoot.segment import split_forms
 from crossfoot.settings import Settings
+from tests.conftest import ROOT, need
+from tests.ingest.conftest import WQY, gold, has_module, has_tesseract
 
 pytestmark = pytest.mark.ocr
 

@@ -11,13 +11,13 @@ from pathlib import Path
 from types import ModuleType
 
 import pytest
-from tests.conftest import ROOT, need
-from tests.ingest.conftest import CORPUS, WQY, PdfMaker, gold, has_module
 
 from crossfoot.extract.rules import RulesExtractor
 from crossfoot.ingest import load_document
 from crossfoot.segment import split_forms
 from crossfoot.settings import Settings
+from tests.conftest import ROOT, need
+from tests.ingest.conftest import CORPUS, WQY, PdfMaker, gold, has_module
 
 PDF_NAMES = sorted(p.stem for p in (CORPUS / "pdf").glob("*.json"))
 

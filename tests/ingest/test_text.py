@@ -5,10 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from tests.forms import form_text
 
 from crossfoot.errors import BinaryInputError, EmptyInputError, EncodingError, MissingInputError
 from crossfoot.ingest import load_document
+from tests.forms import form_text
 
 
 @pytest.mark.parametrize(

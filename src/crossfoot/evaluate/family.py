@@ -156,7 +156,7 @@ def _indicator_lines(record: dict[str, Any], d: Defects, rng: random.Random) -> 
         cells = (labels if putuo else ["", *labels]) + values
         shift = d.shifted_rows.get(n, 0)
         if shift > 0:
-            cells = [*cells[:len(labels) + lead], "", *cells[len(labels) + lead:]]
+            cells = [*cells[: len(labels) + lead], "", *cells[len(labels) + lead :]]
         elif shift < 0 and not (cells[0] or (not putuo and cells[1])):
             cells = cells[1:]
         if d.name_in_column0 == n and not any(labels) and not shift and not putuo:
