@@ -10,9 +10,10 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 from crossfoot.check import has_errors, run_checks
-from crossfoot.errors import CrossfootError, ExtractionError, InputError
+from crossfoot.errors import CrossfootError, ExtractionError, InputError, LLMError, LLMUnavailableError
 from crossfoot.extract.base import Extractor
 from crossfoot.ingest import SUPPORTED_SUFFIXES, Document, load_document
 from crossfoot.ingest.ocr_numbers import low_confidence_findings
@@ -73,8 +74,15 @@ def envelope_for(
     source = form_source(form, len(forms))
     try:
         result = extractor.extract(form, forms)
+    except LLMUnavailableError:
+        raise  # no key, or the endpoint cannot be reached: the run stops (exit 3)
     except CrossfootError as exc:
-        return Envelope(source=source, backend=extractor.name, record=None, error=str(exc))
+        meta: dict[str, Any] = {"error_type": type(exc).__name__}
+        if isinstance(exc, LLMError):  # what a failed form still spent
+            meta.update(
+                llm_calls=exc.n_attempts, prompt_tokens=exc.prompt_tokens, completion_tokens=exc.completion_tokens
+            )
+        return Envelope(source=source, backend=extractor.name, record=None, error=str(exc), meta=meta)
     except Exception as exc:  # a backend bug must not sink the batch
         error = ExtractionError(f"{type(exc).__name__}: {exc}", path=source.path, form=form.index)
         return Envelope(source=source, backend=extractor.name, record=None, error=str(error))

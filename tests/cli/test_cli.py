@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -121,3 +122,25 @@ def test_help_documents_exit_codes(command: str) -> None:
     done = crossfoot(command, "--help")
     assert done.returncode == 0
     assert "Exit" in done.stdout
+
+
+def test_llm_backend_without_key_fails_at_once_with_exit_3(samples: Path, tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if k not in ("OPENAI_API_KEY", "CROSSFOOT_LLM_API_KEY")}
+    done = subprocess.run(
+        [sys.executable, "-m", "crossfoot", "extract", str(samples), "--backend", "llm"],
+        capture_output=True, text=True, timeout=120, env=env,
+    )  # fmt: skip
+    assert done.returncode == 3
+    assert "API key" in done.stderr
+    assert done.stdout == ""  # nothing half-extracted
+
+
+def test_llm_backend_with_unreachable_endpoint_exits_3(samples: Path, tmp_path: Path) -> None:
+    env = {**os.environ, "CROSSFOOT_LLM_API_KEY": "x", "CROSSFOOT_LLM_BASE_URL": "http://127.0.0.1:9/v1"}
+    out = tmp_path / "out.jsonl"
+    done = subprocess.run(
+        [sys.executable, "-m", "crossfoot", "run", str(samples), "--backend", "hybrid", "-o", str(out), "--no-store"],
+        capture_output=True, text=True, timeout=120, env=env,
+    )  # fmt: skip
+    assert done.returncode == 3, done.stdout + done.stderr
+    assert "cannot connect" in done.stderr

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -113,3 +114,28 @@ def test_gate_per_input_kind_on_the_generated_corpus(root: Path, tmp_path: Path)
     kinds = {r["metrics"]["input_kind"]: r["metrics"] for r in json.loads((tmp_path / "run.json").read_text())["runs"]}
     assert set(kinds) == {"pdf", "scan"}
     assert kinds["scan"]["numeric"] >= 0.98
+
+
+def test_hybrid_eval_replays_from_cassette_and_reports_llm_cost(root: Path, tmp_path: Path) -> None:
+    """CI runs hybrid from a recording: forms sent to the LLM, their tokens,
+    and a replay banner; never an LLM accuracy figure."""
+    env = {
+        **os.environ,
+        "CROSSFOOT_LLM_CASSETTE": str(root / "cassettes" / "eval" / "hybrid_samples.yaml"),
+        "CROSSFOOT_LLM_MODEL": "gemma3-270m-q4_k_m",
+        "CROSSFOOT_LLM_MAX_OUTPUT_TOKENS": "512",
+        "CROSSFOOT_LLM_MAX_RETRIES": "1",
+        "CROSSFOOT_LLM_API_KEY": "replay",
+        "CROSSFOOT_CACHE_DIR": str(tmp_path / "cache"),
+    }
+    done = subprocess.run(
+        [sys.executable, "-m", "crossfoot", "eval", "--backend", "hybrid", "--report", str(tmp_path / "r"), "--gate"],
+        capture_output=True, text=True, cwd=root, timeout=600, env=env,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stdout + done.stderr
+    metrics = json.loads((tmp_path / "r" / "run.json").read_text(encoding="utf-8"))["runs"][0]["metrics"]
+    assert metrics["llm_source"] == ["replay"]
+    assert metrics["llm_forms"] >= 1 and metrics["llm_calls"] >= metrics["llm_forms"]
+    assert metrics["prompt_tokens"] > 0
+    assert "REPLAYED" in done.stdout or "replay" in done.stdout
+    assert "not an LLM accuracy" in (tmp_path / "r" / "summary.md").read_text(encoding="utf-8")

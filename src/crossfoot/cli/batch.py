@@ -54,7 +54,7 @@ class BatchResult:
             self.forms += 1
             if env.error:
                 self.failed_forms += 1
-                fail_line(f"{env.source.path}: form {env.source.form_index}: {env.error}")
+                fail_line(env.error)  # the error names its file and form already
             for finding in env.findings:
                 self.findings[(finding.code, finding.severity.value)] += 1
             if any(f.severity is Severity.error for f in env.findings):
@@ -66,6 +66,15 @@ def _sha(path: Path) -> str | None:
         return hashlib.sha256(path.read_bytes()).hexdigest()
     except OSError:
         return None
+
+
+def _track_llm_forms(extractor: Extractor, progress: Progress) -> None:
+    """A second bar for forms answered by the LLM, when the backend has one."""
+    hook = next((h for h in ("on_llm_form_done", "on_form_done") if hasattr(extractor, h)), None)
+    if hook is None:
+        return
+    llm_task = progress.add_task("LLM forms", total=None)
+    setattr(extractor, hook, lambda _form, _outcome: progress.advance(llm_task))
 
 
 def run_batch(
@@ -97,6 +106,7 @@ def run_batch(
     )
     with progress, sink:
         task = progress.add_task(f"{extractor.name}", total=len(paths))
+        _track_llm_forms(extractor, progress)
         for path in paths:
             result.files += 1
             progress.update(task, description=f"{extractor.name} {path.name}")
@@ -119,8 +129,6 @@ def run_batch(
                 result.failed_inputs.append(str(path))
                 progress.advance(task)
                 continue
-            if any(e.error and "LLMUnavailable" in (e.meta.get("error_type") or "") for e in envelopes):
-                result.llm_unavailable = True
             if on_document is not None:
                 on_document(document, envelopes)
             sink.write_document(envelopes)

@@ -9,7 +9,7 @@ import typer
 from rich.table import Table
 
 from crossfoot.cli.app import ExitCode, app, console, fail_line
-from crossfoot.cli.settings import build_settings
+from crossfoot.cli.settings import build_settings, print_llm_summary
 from crossfoot.errors import CrossfootError, LLMUnavailableError
 from crossfoot.evaluate import (
     EvalRun,
@@ -22,7 +22,7 @@ from crossfoot.evaluate import (
     load_thresholds,
     write_reports,
 )
-from crossfoot.extract import get_extractor
+from crossfoot.extract import Extractor, get_extractor
 from crossfoot.model import Record
 
 
@@ -92,11 +92,13 @@ def eval_command(
     backends = backend if backend else ([] if checks else ["rules"])
     folders = fixtures or [Path("eval/fixtures")]
     run = build_run(root, settings)
+    summaries: list[Extractor] = []
     try:
         for name in backends:
             extractor = get_extractor(name, settings)
             for folder in folders:
                 run.runs.append(evaluate_fixtures(folder, extractor, settings, root))
+            summaries.append(extractor)
         if checks:
             gold = load_gold(folders[0])
             run.detection = detection_eval({g.name: Record.model_validate(g.record) for g in gold})
@@ -114,6 +116,8 @@ def eval_command(
                     f"[yellow]{fixture_run.metrics.backend}: LLM answers replayed from cassettes — "
                     "a pipeline test, not an LLM accuracy figure[/]"
                 )
+    for extractor in summaries:
+        print_llm_summary(extractor)
     if run.detection is not None:
         console.print(_detection_table(run))
     paths = write_reports(run, report)

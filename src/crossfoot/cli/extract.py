@@ -11,8 +11,7 @@ import typer
 from crossfoot.cli.app import app, is_tty
 from crossfoot.cli.batch import run_batch
 from crossfoot.cli.output import JsonlSink
-from crossfoot.cli.settings import build_settings
-from crossfoot.extract import get_extractor
+from crossfoot.cli.settings import build_extractor, build_settings, print_llm_summary
 
 
 @app.command()
@@ -30,9 +29,11 @@ def extract(
     still extracted); 3 the LLM endpoint is unavailable.
     """
     settings = build_settings(backend=backend)
-    extractor = get_extractor(backend, settings)
+    extractor = build_extractor(backend, settings)
     sink = JsonlSink(output, stream=sys.stdout, resume=resume)
     result = run_batch(inputs, extractor, settings, sink, show_progress=output is not None and is_tty())
+    if output is not None:
+        print_llm_summary(extractor)  # stdout carries JSONL otherwise
     code = result.exit_code()
     # extract reports data, not review needs: findings alone do not fail it
     raise typer.Exit(0 if code == 1 else int(code))

@@ -11,9 +11,8 @@ from rich.table import Table
 from crossfoot.cli.app import app, console, fail_line
 from crossfoot.cli.batch import BatchResult, run_batch
 from crossfoot.cli.output import JsonlSink
-from crossfoot.cli.settings import build_settings
+from crossfoot.cli.settings import build_extractor, build_settings, print_llm_summary
 from crossfoot.errors import CrossfootError
-from crossfoot.extract import get_extractor
 
 if TYPE_CHECKING:
     from crossfoot.review.store import RunLoader
@@ -56,7 +55,7 @@ def run(
     2 an input could not be used; 3 the LLM endpoint is unavailable.
     """
     settings = build_settings(backend=backend, db_url=db)
-    extractor = get_extractor(backend, settings)
+    extractor = build_extractor(backend, settings)
     sink = JsonlSink(output, resume=resume)
     loader = None if no_store else _open_store(settings.db_url, backend)
     on_document = None if loader is None else loader.add
@@ -67,6 +66,7 @@ def run(
             summary = loader.finish()
             loader.store.close()
     console.print(summary_table(result, backend))
+    print_llm_summary(extractor)
     console.print(f"results: {output}")
     if loader is not None:
         console.print(summary.describe())
