@@ -78,7 +78,7 @@ def _open_store(db_url: str, backend: str) -> RunLoader | None:
     try:
         from crossfoot.review.store import RunLoader, Store
     except ImportError:
-        fail_line("the review store needs its extra: pip install 'crossfoot[review]' (or pass --no-store)")
+        console.print("[dim]review store skipped: it needs pip install 'crossfoot[review]' (or pass --no-store)[/]")
         return None
     try:
         return RunLoader(Store(db_url), backend)

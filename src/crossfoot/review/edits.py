@@ -237,20 +237,36 @@ def save_field(
         record = _validated(_set(previous.record, parts, new_value), path)
         findings = _findings_after_edit(session, previous, record, path)
         _write_record(session, form, version, previous, record, findings, who)
-        session.add(
-            EditRow(
-                form_id=form.id,
-                reviewer=who,
-                action=action,
-                field=path,
-                old_value=old_value,
-                new_value=new_value,
-                reason=(reason or "").strip() or None,
-                from_version=version,
-                to_version=version + 1,
-            )
+        return _audited(session, form, who, action, version, reason, field=path, old=old_value, new=new_value)
+
+
+def _audited(
+    session: Session,
+    form: FormRow,
+    who: str,
+    action: str,
+    version: int,
+    reason: str | None,
+    *,
+    field: str | None = None,
+    old: Any = None,
+    new: Any = None,
+) -> EditOutcome:
+    """Append the audit row of one change that moved the form to version + 1."""
+    session.add(
+        EditRow(
+            form_id=form.id,
+            reviewer=who,
+            action=action,
+            field=field,
+            old_value=old,
+            new_value=new,
+            reason=(reason or "").strip() or None,
+            from_version=version,
+            to_version=version + 1,
         )
-        return EditOutcome(version=version + 1, changed=True)
+    )
+    return EditOutcome(version=version + 1, changed=True)
 
 
 def apply_repair(store: Store, form_id: int, path: str, *, version: int, reviewer: str | None) -> EditOutcome:
@@ -320,17 +336,7 @@ def set_status(
             current = current_version(session, form)
             wanted = open_items_for(load_findings(session, current.id), current.error)
             sync_items(session, form, wanted, actor=who, resolution="fixed")
-        session.add(
-            EditRow(
-                form_id=form.id,
-                reviewer=who,
-                action=action,
-                reason=(reason or "").strip() or None,
-                from_version=version,
-                to_version=version + 1,
-            )
-        )
-        return EditOutcome(version=version + 1, changed=True)
+        return _audited(session, form, who, action, version, reason)
 
 
 def skip(store: Store, form_id: int, *, reviewer: str | None) -> None:
