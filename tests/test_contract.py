@@ -71,3 +71,10 @@ def test_every_value_has_provenance(samples: Path) -> None:
     executed = prov["funding.total.executed"][0]
     assert executed.raw == "375,000"
     assert lines[executed.line].cells[executed.column or 0].text == "375,000"
+
+
+def test_schema_prose_copy_matches_shared(root: Path) -> None:
+    shared = root.parent / "shared" / "SCHEMA.md"
+    if not shared.exists():
+        pytest.fail(f"shared/ must sit beside the repo: {shared}")
+    assert (root / "docs" / "SCHEMA.md").read_text(encoding="utf-8") == shared.read_text(encoding="utf-8")
