@@ -42,3 +42,16 @@ def test_doubtful_digit_in_a_broken_form_goes_to_review(samples: Path) -> None:
 def test_text_dumps_carry_no_confidence_and_raise_nothing(samples: Path) -> None:
     envelopes = process_document(load_document(samples / "000_1c7597119af05248.txt"), RulesExtractor())
     assert not any(f.code == "ocr_low_confidence" for e in envelopes for f in e.findings)
+
+
+def test_no_repair_is_suggested_while_the_extraction_is_in_doubt(samples: Path) -> None:
+    text = (samples / "002_dd147dae2c6ae523.txt").read_text(encoding="utf-8")
+    # garble one cell of 设备运行与维护 so the extractor reports an unreadable number
+    garbled = text.replace("\t功能完整性\t=100%\t100%\t5\t4\t", "\t功能完整性\t=100%\t100%\t5\t4O\t", 1)
+    assert garbled != text
+    from crossfoot.ingest.text import document_from_text
+
+    document = document_from_text(garbled, path="g.txt", sha256="1", encoding="utf-8")
+    envelope = process_document(document, RulesExtractor())[3]
+    assert any(f.code == "unreadable_number" for f in envelope.findings)
+    assert all(f.repair is None for f in envelope.findings)

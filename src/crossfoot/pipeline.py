@@ -88,7 +88,7 @@ def envelope_for(
         return Envelope(source=source, backend=extractor.name, record=None, error=str(error))
     findings = list(result.findings)
     if result.record is not None:
-        findings += run_checks(result.record)
+        findings += run_checks(result.record, suggest=not has_errors(result.findings))
     findings += _doubtful_digits(findings, result.provenance, ocr_min_confidence)
     return Envelope(
         source=source,

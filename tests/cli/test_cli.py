@@ -144,3 +144,38 @@ def test_llm_backend_with_unreachable_endpoint_exits_3(samples: Path, tmp_path: 
     )  # fmt: skip
     assert done.returncode == 3, done.stdout + done.stderr
     assert "cannot connect" in done.stderr
+
+
+def test_check_reports_failed_extractions_and_goes_past_bad_lines(samples: Path, tmp_path: Path) -> None:
+    out = tmp_path / "all.jsonl"
+    crossfoot("extract", samples / "000_1c7597119af05248.txt", "-o", out)
+    lines = out.read_text(encoding="utf-8").splitlines()
+    failed = json.loads(lines[1])
+    failed["record"], failed["error"] = None, "simulated failure"
+    mixed = tmp_path / "mixed.jsonl"
+    mixed.write_text("\n".join([lines[0], json.dumps(failed), lines[2], "{broken", lines[3]]) + "\n", encoding="utf-8")
+    done = crossfoot("check", mixed)
+    assert done.returncode == 2  # a bad line
+    assert "mixed.jsonl: line 4" in done.stderr.replace("\n", "")
+    assert "extraction failed" in done.stderr
+    assert "3 records" in done.stdout  # the lines after the bad one were still checked
+    mixed.write_text("\n".join([lines[0], json.dumps(failed)]) + "\n", encoding="utf-8")
+    assert crossfoot("check", mixed).returncode == 1  # a failed form needs review
+
+
+def test_check_json_is_one_finding_per_line(samples: Path, tmp_path: Path) -> None:
+    out = tmp_path / "all.jsonl"
+    crossfoot("extract", samples / "002_dd147dae2c6ae523.txt", "-o", out)
+    done = crossfoot("check", out, "--json")
+    rows = [json.loads(line) for line in done.stdout.splitlines()]
+    assert rows and all(row["severity"] != "info" for row in rows)
+    assert any(row["code"] == "total_score_mismatch" for row in rows)
+
+
+def test_check_on_a_folder_or_non_utf8_file_exits_2(tmp_path: Path) -> None:
+    assert crossfoot("check", tmp_path).returncode == 2
+    bad = tmp_path / "x.jsonl"
+    bad.write_bytes(b"\xff\xfe\x00bad\n")
+    done = crossfoot("check", bad)
+    assert done.returncode == 2
+    assert "x.jsonl" in done.stderr and "Traceback" not in done.stderr

@@ -125,9 +125,17 @@ def test_label_printed_below_first_rows_is_carried_up() -> None:
     assert [i.level2 for i in record.indicators[3:5]] == ["社会效益指标", "社会效益指标"]
 
 
-def test_rows_at_group_boundary_placed_by_round_weights() -> None:
+_SIBLING_50_30_10 = (
+    "\t产出指标\t数量指标\t完成数量\t=30个\t58\t50\t50\t\n"
+    "\t效益指标\t社会效益指标\t建设水平\t提高\t提高\t30\t30\t\n"
+    "\t满意度指标\t服务对象满意度指标\t满意度\t>=90%\t>=90%\t10\t10\t\n"
+)
+
+
+def test_rows_at_group_boundary_placed_by_weights_the_siblings_confirm() -> None:
     # 3 unlabelled rows sit between 效益 and a 满意度 label printed after a
-    # page break; only moving them to 满意度 splits the weights 50/30/10.
+    # page break; only moving them to 满意度 splits the weights 50/30/10,
+    # which is how the sibling form splits them.
     rows = (
         "\t产出指标\t数量指标\t完成数量\t=30个\t58\t50\t50\t\n"
         "\t效益指标\t社会效益指标\t建设水平\t提高\t提高\t24\t24\t\n"
@@ -137,10 +145,13 @@ def test_rows_at_group_boundary_placed_by_round_weights() -> None:
         "制度健全性\t\t\t健全\t健全\t2\t2\t\n\n"
         "满意度指标\t服务对象满意度指标\t公开制度健全性\t健全\t健全\t4\t4\t\n"
     )
-    record, codes = extract_one(form_text(rows))
+    (_, _), (record, codes) = extract_text(form_text(_SIBLING_50_30_10) + form_text(rows))
     assert [i.level1 for i in record.indicators[3:6]] == ["满意度指标"] * 3
     assert record.indicators[2].level2 == "可持续影响指标"
     assert "indicator_level_inferred" in codes
+    # alone, with no sibling to confirm the split, weights do not move a row
+    alone, _ = extract_one(form_text(rows))
+    assert [i.level1 for i in alone.indicators[3:6]] == ["效益指标"] * 3
 
 
 def test_rows_at_group_boundary_stay_when_weights_are_round_already() -> None:

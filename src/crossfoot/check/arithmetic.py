@@ -202,7 +202,8 @@ def check_total_weight(record: Record) -> Iterator[Finding]:
         severity=Severity.error,
         message=(
             f"资金分值 {funding} + Σ 指标分值 {indicator_sum} = {expected}, "
-            f"but 总分 分值 is {reference}" + ("; fewer indicator rows than the weights imply?" if short else "")
+            + (f"but 总分 分值 is {reference}" if record.total_weight is not None else "not the 100 a form totals to")
+            + ("; fewer indicator rows than the weights imply?" if short else "")
         ),
         fields=["total_weight", "funding.total.weight"]
         + [f"indicators.{n}.weight" for n in range(len(record.indicators))],

@@ -20,37 +20,50 @@ __all__ = ["read_records"]
 _STYLE = {"error": "bold red", "warning": "yellow", "info": "dim"}
 
 
-def read_records(path: Path) -> list[tuple[str, Record]]:
-    """(label, record) for each line: an envelope or a bare contract record."""
-    if not path.exists():
-        raise RecordError("no such file", path=path)
-    records: list[tuple[str, Record]] = []
-    with path.open(encoding="utf-8") as handle:
-        for number, line in enumerate(handle, start=1):
-            if not line.strip():
-                continue
-            try:
-                data = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise RecordError(f"not JSON ({exc.msg})", path=path, line=number) from exc
-            if not isinstance(data, dict):
-                raise RecordError("not a JSON object", path=path, line=number)
-            if "record" in data and "source" in data:
-                if data["record"] is None:
-                    continue  # a failed extraction: nothing to check
-                label = f"{data['source'].get('path')}#{data['source'].get('form_index')}"
-                data = data["record"]
-            else:
-                label = f"{path}:{number}"
-            try:
-                records.append((label, Record.model_validate(data)))
-            except ValidationError as exc:
-                first = exc.errors()[0]
-                where = ".".join(str(p) for p in first["loc"])
-                raise RecordError(f"not a contract record: {where}: {first['msg']}", path=path, line=number) from exc
-    if not records:
+def _parse_line(path: Path, number: int, line: str) -> tuple[str, Record | None]:
+    """(label, record) for one line; record None for a failed extraction."""
+    try:
+        data = json.loads(line)
+    except json.JSONDecodeError as exc:
+        raise RecordError(f"not JSON ({exc.msg})", path=path, line=number) from exc
+    if not isinstance(data, dict):
+        raise RecordError("not a JSON object", path=path, line=number)
+    label = f"{path}:{number}"
+    if "record" in data and "source" in data:
+        source = data["source"] or {}
+        label = f"{source.get('path')}#{source.get('form_index')}"
+        if data["record"] is None:
+            return label, None
+        data = data["record"]
+    try:
+        return label, Record.model_validate(data)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"])
+        raise RecordError(f"not a contract record: {where}: {first['msg']}", path=path, line=number) from exc
+
+
+def read_records(path: Path) -> tuple[list[tuple[str, Record | None]], list[RecordError]]:
+    """Every usable line (envelopes or bare contract records) and every bad one;
+    a bad line is reported and the rest are still checked."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise RecordError(f"not UTF-8 JSONL (byte {exc.start})", path=path) from exc
+    except OSError as exc:
+        raise RecordError(exc.strerror or str(exc), path=path) from exc
+    records: list[tuple[str, Record | None]] = []
+    problems: list[RecordError] = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            records.append(_parse_line(path, number, line))
+        except RecordError as exc:
+            problems.append(exc)
+    if not records and not problems:
         raise RecordError("no records in file", path=path)
-    return records
+    return records, problems
 
 
 def findings_table(rows: list[tuple[str, Record, list[Finding]]], *, show_info: bool) -> Table:
@@ -75,21 +88,40 @@ def findings_table(rows: list[tuple[str, Record, list[Finding]]], *, show_info: 
 def check(
     file: Annotated[Path, typer.Argument(help="JSONL of envelopes or bare records")],
     show_info: Annotated[bool, typer.Option("--info", help="also list info findings")] = False,
-    as_json: Annotated[bool, typer.Option("--json", help="print findings as JSONL")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="print findings as JSONL, one per line")] = False,
 ) -> None:
-    """Check records' arithmetic. Exit 0: no errors; 1: error findings; 2: unusable input."""
+    """Check records' arithmetic.
+
+    Exit 0: no errors; 1: error findings or failed extractions; 2: unusable
+    input (the usable lines are still checked and reported).
+    """
     try:
-        records = read_records(file)
+        records, problems = read_records(file)
     except RecordError as exc:
         fail_line(str(exc))
         raise typer.Exit(ExitCode.BAD_INPUT) from None
-    rows = [(label, record, run_checks(record)) for label, record in records]
+    for problem in problems:
+        fail_line(str(problem))
+    rows: list[tuple[str, Record, list[Finding]]] = []
+    failed: list[str] = []
+    for label, record in records:
+        if record is None:
+            failed.append(label)
+        else:
+            rows.append((label, record, run_checks(record)))
     if as_json:
         for label, _, findings in rows:
             for finding in findings:
-                console.print_json(json.dumps({"form": label, **finding.model_dump(mode="json")}))
+                if finding.severity.value != "info" or show_info:
+                    print(json.dumps({"form": label, **finding.model_dump(mode="json")}, ensure_ascii=False))
+        for label in failed:
+            print(json.dumps({"form": label, "code": "extraction_failed", "severity": "error"}, ensure_ascii=False))
     else:
         console.print(findings_table(rows, show_info=show_info))
+        for label in failed:
+            fail_line(f"{label}: extraction failed; no record to check")
         flagged = sum(1 for _, _, f in rows if has_errors(f))
-        console.print(f"{len(rows)} records, {flagged} with errors")
-    raise typer.Exit(ExitCode.FINDINGS if any(has_errors(f) for _, _, f in rows) else ExitCode.OK)
+        console.print(f"{len(rows)} records, {flagged} with errors, {len(failed)} failed extractions")
+    if problems:
+        raise typer.Exit(ExitCode.BAD_INPUT)
+    raise typer.Exit(ExitCode.FINDINGS if failed or any(has_errors(f) for _, _, f in rows) else ExitCode.OK)

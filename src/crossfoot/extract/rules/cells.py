@@ -24,6 +24,7 @@ __all__ = [
 Located = tuple[Line, Cell]
 
 _VERTICAL_HEADERS = ("绩效指标", "年度总体目标")
+_HEADER_WORDS = frozenset({"一级指标", "二级指标", "三级指标", "绩效指标", "达成指标", "完成指标"})
 
 
 def _is_subsequence(short: str, long_: str) -> bool:
@@ -31,12 +32,26 @@ def _is_subsequence(short: str, long_: str) -> bool:
     return all(ch in it for ch in short)
 
 
+def label_of(text: str) -> str | None:
+    """The hierarchy label a cell prints, exactly (an indicator may well be
+    named 满意度, so no suffix is guessed)."""
+    key = compact(text)
+    return key if key in LEVEL1_LABELS or key in LEVEL2_LABELS else None
+
+
 def is_level1(text: str) -> bool:
-    return compact(text) in LEVEL1_LABELS
+    return label_of(text) in LEVEL1_LABELS
 
 
 def is_level2(text: str) -> bool:
-    return compact(text) in LEVEL2_LABELS
+    return label_of(text) in LEVEL2_LABELS
+
+
+def looks_like_label(text: str) -> bool:
+    """An 一级/二级指标-style label crossfoot does not know (e.g. 经济成本指标 from
+    a newer template): short and ending in 指标."""
+    key = compact(text)
+    return key.endswith("指标") and 3 <= len(key) <= 10 and key not in _HEADER_WORDS
 
 
 def is_vertical_header(text: str) -> bool:

@@ -17,8 +17,8 @@ __all__ = ["read_funding"]
 
 _ROW_KEYS: dict[str, tuple[str, ...]] = {
     "total": ("年度资金总额", "资金总额"),
-    "current_year": ("当年财政拨款",),
-    "carryover": ("上年结转",),
+    "current_year": ("当年财政拨款", "本年财政拨款", "财政拨款"),
+    "carryover": ("上年结转", "上年结余", "结转结余"),
     "other": ("其他资金",),
 }
 _COLUMN_KEYS: tuple[tuple[str, str], ...] = (
@@ -53,7 +53,14 @@ def _row_label(line: Line) -> tuple[str, Cell] | None:
 
 
 def _values(line: Line, label: Cell) -> list[Cell]:
-    return [c for c in line.filled if c.column > label.column and (is_number(c.text) or compact(c.text) in DASHES)]
+    # a cell with digits that is not a clean number ("30,000元") is kept, so
+    # that reading it gives an unreadable_number finding instead of a shift
+    return [
+        c
+        for c in line.filled
+        if c.column > label.column
+        and (is_number(c.text) or compact(c.text) in DASHES or any(ch.isdigit() for ch in c.text))
+    ]
 
 
 def read_funding(lines: list[Line], reading: Reading) -> Funding:
@@ -73,14 +80,22 @@ def read_funding(lines: list[Line], reading: Reading) -> Funding:
         if labelled is None:
             if find_cell(line, "预期目标", "预算目标", "一级指标"):
                 break
+            if sum(is_number(c.text) for c in line.filled) >= 2:
+                reading.note(
+                    "funding_row_unread",
+                    f"line {line.number}: a funding row with numbers but no label crossfoot knows "
+                    f"({line.filled[0].text!r}); its values are not in the record",
+                    ["funding"],
+                    Severity.error,
+                )
             continue
         row, label = labelled
         rows.setdefault(row, (line, _values(line, label)))
 
-    layout = _layout(rows, order)
+    layout = _layout(rows, order, lines[header_at])
     for row, (line, cells) in rows.items():
         placed = _place(cells, layout, order)
-        if placed is None:
+        if placed is None or (not layout and len(cells) != len(order)):
             reading.note(
                 "funding_cells_ambiguous",
                 f"line {line.number}: funding.{row} cells do not line up with the "
@@ -99,12 +114,20 @@ def _at(line: Line, cell: Cell | None) -> Located | None:
     return None if cell is None else (line, cell)
 
 
-def _layout(rows: dict[str, tuple[Line, list[Cell]]], order: list[str]) -> dict[int, str]:
-    """Column index -> field, from the fullest row (normally 年度资金总额)."""
+def _layout(rows: dict[str, tuple[Line, list[Cell]]], order: list[str], header: Line) -> dict[int, str]:
+    """Column index -> field: from the fullest row when it prints every column,
+    else from the header's columns at the offset that best fits the cells."""
     fullest = max(rows.values(), key=lambda lc: len(lc[1]), default=None)
-    if fullest is None or len(fullest[1]) != len(order):
+    if fullest is None:
         return {}
-    return {cell.column: field for cell, field in zip(fullest[1], order, strict=True)}
+    if len(fullest[1]) == len(order):
+        return {cell.column: field for cell, field in zip(fullest[1], order, strict=True)}
+    header_columns = [c.column for c in header.filled if any(k in compact(c.text) for k, _ in _COLUMN_KEYS)]
+    if len(header_columns) != len(order):
+        return {}
+    cells = {c.column for _, row_cells in rows.values() for c in row_cells}
+    best = max(range(-3, 4), key=lambda d: (sum((h + d) in cells for h in header_columns), -abs(d)))
+    return {h + best: field for h, field in zip(header_columns, order, strict=True)}
 
 
 def _place(cells: list[Cell], layout: dict[int, str], order: list[str]) -> dict[str, Cell] | None:

@@ -19,7 +19,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from crossfoot.extract.rules.cells import Located, Reading
+from crossfoot.extract.rules.cells import Located, Reading, label_of
 from crossfoot.extract.rules.table import Item
 from crossfoot.extract.values import parse_decimal
 from crossfoot.model import HIERARCHY, LEVEL1_LABELS, PARENT, Indicator, Severity
@@ -125,7 +125,7 @@ def _assign_levels(items: list[Item], rows: list[Row]) -> None:
     pending: list[Row] = []
     for item in items:
         for located in sorted(item.level1 + item.level2, key=lambda lc: lc[1].column):
-            label = compact(located[1].text)
+            label = label_of(located[1].text) or compact(located[1].text)
             if label in LEVEL1_LABELS:
                 if level1 is None or compact(level1[1].text) != label:
                     level1, level2, pending = located, None, []
@@ -149,10 +149,10 @@ def _assign_levels(items: list[Item], rows: list[Row]) -> None:
         row.own_label = item.has_labels
         if level1 is not None:
             row.level1_from = level1
-            text = compact(level1[1].text)
+            text = label_of(level1[1].text) or compact(level1[1].text)
             row.level1 = text if text in LEVEL1_LABELS else PARENT[text]
         if level2 is not None:
-            row.level2, row.level2_from = compact(level2[1].text), level2
+            row.level2, row.level2_from = label_of(level2[1].text) or compact(level2[1].text), level2
         else:
             pending.append(row)
 
@@ -199,6 +199,13 @@ def _roundness(sums: tuple[Decimal, ...], hints: SiblingHints) -> tuple[int, int
     return matches_siblings, round_tens
 
 
+def _confirmed_by_siblings(sums: tuple[Decimal, ...] | None, hints: SiblingHints) -> bool:
+    """Weights alone never move a carried-down row: the new split must be the
+    one the sibling forms of the same document use."""
+    common = hints.splits.most_common(1)
+    return sums is not None and bool(common) and common[0][0] == sums
+
+
 def _resolve_group_boundaries(rows: list[Row], hints: SiblingHints) -> None:
     """Rows carried down to a page break, just before a new 一级指标 group:
     move the tail of the run to the new group when that makes the weights
@@ -225,15 +232,32 @@ def _resolve_group_boundaries(rows: list[Row], hints: SiblingHints) -> None:
                 best_moved, best_score = moved, score
             for r, saved in zip(run, original, strict=True):
                 r.level1, r.level2, r.level1_from, r.level2_from, r.inferred = saved
+        if best_moved:
+            for r in run[len(run) - best_moved :]:
+                r.level1, r.level2 = head.level1, head.level2
+            confirmed = _confirmed_by_siblings(level_sums(rows), hints)
+            for r, saved in zip(run, original, strict=True):
+                r.level1, r.level2, r.level1_from, r.level2_from, r.inferred = saved
+            if not confirmed:
+                best_moved = 0
         for r in run[len(run) - best_moved :] if best_moved else []:
             r.level1, r.level2 = head.level1, head.level2
             r.level1_from, r.level2_from = head.level1_from, head.level2_from
-            r.inferred = "group split by weights at a page break"
+            r.inferred = "group split by weights at a page break, as the sibling forms split them"
 
 
 def build_rows(items: list[Item], reading: Reading, hints: SiblingHints) -> list[Row]:
     """Main rows with fragments joined and levels placed."""
     rows = [Row(item=i, pieces={k: [(lc, False) for lc in v] for k, v in i.fields.items()}) for i in items if i.is_main]
+    for item in items:
+        for line, cell in item.unknown_labels:
+            reading.note(
+                "indicator_label_unknown",
+                f"line {line.number}: {cell.text!r} looks like an 一级/二级指标 label outside the fixed "
+                "hierarchy; the row was placed by the labels around it",
+                ["indicators"],
+                Severity.error,
+            )
     _attach_fragments(items, rows, reading)
     _assign_levels(items, rows)
     _resolve_unlabelled(rows, hints)

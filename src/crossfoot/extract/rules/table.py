@@ -16,6 +16,7 @@ from crossfoot.extract.rules.cells import (
     is_level1,
     is_level2,
     is_vertical_header,
+    looks_like_label,
 )
 from crossfoot.extract.values import DASHES, is_number
 from crossfoot.ingest.document import Cell, Document, Line
@@ -63,6 +64,7 @@ class Item:
     level1: list[Located] = field(default_factory=list)
     level2: list[Located] = field(default_factory=list)
     data: list[Cell] = field(default_factory=list)
+    unknown_labels: list[Located] = field(default_factory=list)
     # main rows only
     fields: dict[str, list[Located]] = field(default_factory=dict)
     after_break: bool = False
@@ -94,6 +96,9 @@ def _pair_index(data: list[Cell]) -> int | None:
         end -= 1
     if end < 2:
         return None
+    # a "/" or "—" in the 偏差原因 column after two plain numbers is not 得分
+    if end >= 3 and _is_placeholder(data[end - 1]) and _plain_number(data[end - 3]) and _plain_number(data[end - 2]):
+        return end - 3
     weight, score = data[end - 2], data[end - 1]
     slots = [c for c in (weight, score) if _plain_number(c) or _is_placeholder(c)]
     if len(slots) == 2 and any(_plain_number(c) for c in slots):
@@ -130,7 +135,10 @@ def _pair_by_column(data: list[Cell], layout: TableLayout) -> tuple[int, int | N
 def _assign_text(cells: list[Cell], weight_col: int, layout: TableLayout) -> dict[str, list[Cell]]:
     """Map the cells before the pair to name / target / actual."""
     if len(cells) >= 3:
-        return {"name": cells[:-2], "target": [cells[-2]], "actual": [cells[-1]]}
+        # extra leading cells are labels this table prints outside the fixed
+        # hierarchy (e.g. 服务对象满意度 without 指标): reported, never glued
+        # onto the name
+        return {"name": [cells[-3]], "target": [cells[-2]], "actual": [cells[-1]], "extra": cells[:-3]}
     if not cells:
         return {}
     # Fewer than three: which field is absent? Compare each cell's distance to
@@ -174,6 +182,8 @@ def classify_lines(lines: list[Line], document: Document, layout: TableLayout) -
                 item.level2.append((line, cell))
             elif is_vertical_header(cell.text):
                 continue
+            elif not item.data and looks_like_label(cell.text):
+                item.unknown_labels.append((line, cell))  # never glued onto the name
             else:
                 item.data.append(cell)
         pair = _pair_index(item.data)
@@ -189,7 +199,10 @@ def classify_lines(lines: list[Line], document: Document, layout: TableLayout) -
             if last + 1 < len(item.data):
                 item.fields["deviation"] = [(line, c) for c in item.data[last + 1 :]]
             for name, cells in _assign_text(item.data[:w_index], weight.column, layout).items():
-                item.fields[name] = [(line, c) for c in cells]
+                if name == "extra":
+                    item.unknown_labels.extend((line, c) for c in cells)
+                else:
+                    item.fields[name] = [(line, c) for c in cells]
         if previous is not None and document.page_break_between(previous, line):
             pending_break = True
             if items:
