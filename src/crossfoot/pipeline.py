@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from crossfoot.check import has_errors, run_checks
-from crossfoot.errors import CrossfootError, ExtractionError, InputError, LLMError, LLMUnavailableError
+from crossfoot.errors import CrossfootError, ExtractionError, LLMError, LLMUnavailableError
 from crossfoot.extract.base import Extractor
 from crossfoot.ingest import SUPPORTED_SUFFIXES, Document, load_document
 from crossfoot.ingest.ocr_numbers import low_confidence_findings
@@ -109,6 +109,3 @@ def process_path(path: Path, extractor: Extractor, settings: Settings) -> tuple[
     """Every form of one file, extracted and checked. Raises InputError."""
     document = load_document(path, settings)
     return document, process_document(document, extractor, settings.ocr_min_confidence)
-
-
-_ = InputError

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from tests.forms import HEAD, STANDARD_ROWS, TOTAL, extract_one, extract_text, form_text
+from tests.forms import HEAD, STANDARD_ROWS, extract_one, extract_text, form_text
 
 from crossfoot.model import PARENT
 
@@ -298,9 +298,6 @@ def test_markdown_heading_title_and_several_forms() -> None:
 def test_total_row_and_total_tail() -> None:
     record, _ = extract_one(form_text(total="总分\t\t\t\t\t100\t96.38\n"))
     assert (record.total_weight, record.total_score) == (Decimal("100"), Decimal("96.38"))
-
-
-_ = TOTAL
 
 
 def test_score_printed_as_dash_keeps_the_row_with_a_null_score() -> None:

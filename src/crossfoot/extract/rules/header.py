@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import re
 
-from crossfoot.extract.rules.cells import Located, Reading, find_cell, is_vertical_header
+from crossfoot.extract.rules.cells import Located, Reading, find_cell, is_vertical_header, span
 from crossfoot.extract.values import is_number
 from crossfoot.ingest.document import Cell, Line
-from crossfoot.model import Record
+from crossfoot.model import Record, SourceSpan
 from crossfoot.segment import compact
 
 __all__ = ["INDICATOR_HEADER_KEYS", "read_goals", "read_header", "read_totals"]
@@ -29,7 +29,7 @@ def read_header(lines: list[Line], reading: Reading, record: Record) -> None:
         match = _YEAR.search(line.text)
         if match:
             record.year = int(match.group(1))
-            reading.provenance["year"] = [reading_span for reading_span in [_line_span(line, match.group(0))]]
+            reading.provenance["year"] = [_line_span(line, match.group(0))]
             break
     else:
         reading.note("year_unread", "no (20xx 年度) line under the title", ["year"])
@@ -62,14 +62,10 @@ def read_header(lines: list[Line], reading: Reading, record: Record) -> None:
             break
 
 
-def _line_span(line: Line, raw: str, cell: Cell | None = None):  # type: ignore[no-untyped-def]
-    from crossfoot.extract.rules.cells import span
-
-    if cell is not None:
-        return span((line, cell))
-    owner = next((c for c in line.filled if raw in c.text), line.filled[0] if line.filled else None)
-    if owner is None:
-        owner = Cell(column=0, text=raw)
+def _line_span(line: Line, raw: str, cell: Cell | None = None) -> SourceSpan:
+    """The span of ``cell``, or of the cell on ``line`` that prints ``raw``."""
+    first = line.filled[0] if line.filled else Cell(column=0, text=raw)
+    owner = cell or next((c for c in line.filled if raw in c.text), first)
     return span((line, owner))
 
 

@@ -19,7 +19,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from crossfoot.extract.rules.cells import Located, Reading, label_of
+from crossfoot.extract.rules.cells import Located, Reading, label_of, span
 from crossfoot.extract.rules.table import Item
 from crossfoot.extract.values import parse_decimal
 from crossfoot.model import HIERARCHY, LEVEL1_LABELS, PARENT, Indicator, Severity
@@ -301,9 +301,9 @@ def to_indicators(rows: list[Row], reading: Reading) -> list[Indicator]:
                 Severity.info,
             )
         if row.level1_from:
-            reading.provenance[f"{path}.level1"] = [_span(row.level1_from)]
+            reading.provenance[f"{path}.level1"] = [span(row.level1_from)]
         if row.level2_from:
-            reading.provenance[f"{path}.level2"] = [_span(row.level2_from)]
+            reading.provenance[f"{path}.level2"] = [span(row.level2_from)]
         if not texts["name"]:
             reading.note(
                 "indicator_name_unread",
@@ -324,9 +324,3 @@ def to_indicators(rows: list[Row], reading: Reading) -> list[Indicator]:
             )
         )
     return indicators
-
-
-def _span(located: Located):  # type: ignore[no-untyped-def]
-    from crossfoot.extract.rules.cells import span
-
-    return span(located)
