@@ -145,6 +145,9 @@ class SourceSpan(BaseModel):
         None, description="x0, top, x1, bottom in PDF points or image pixels"
     )
     confidence: float | None = Field(None, description="OCR confidence, 0..1")
+    address: str | None = Field(
+        None, description="the place in a native file: Sheet1!C12 (XLSX/XLS), table 1 row 3 col 2 (HTML/DOCX/CSV)"
+    )
 
 
 #: field path ("funding.total.executed", "indicators.3.name") -> spans.
@@ -179,7 +182,7 @@ class Finding(BaseModel):
     repair: Repair | None = None
 
 
-InputKind = Literal["text", "pdf", "scan"]
+InputKind = Literal["text", "pdf", "scan", "html", "xlsx", "xls", "docx", "csv"]
 
 
 class FormSource(BaseModel):
@@ -193,6 +196,7 @@ class FormSource(BaseModel):
     sha256: str = Field(description="hash of the document's bytes")
     kind: InputKind = "text"
     form_count: int = Field(1, description="how many forms the document holds")
+    template: str | None = Field(None, description="the template the form was read as, e.g. shanghai, hubei")
 
 
 class Envelope(BaseModel):

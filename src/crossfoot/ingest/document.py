@@ -21,6 +21,13 @@ class Cell(BaseModel):
     text: str = Field(description="the cell text exactly as printed")
     bbox: tuple[float, float, float, float] | None = None
     confidence: float | None = None
+    # Grid inputs (HTML, XLSX, XLS, DOCX, CSV) know a merged cell's extent: the
+    # cell sits at its top-left line and column and covers ``rows`` lines and
+    # ``cols`` columns. The positions it covers hold empty cells, so that on a
+    # grid document ``line.cells[j].column == j`` for every grid column.
+    rows: int = Field(1, ge=1, description="lines this cell covers (rowspan / vMerge / merged range)")
+    cols: int = Field(1, ge=1, description="columns this cell covers (colspan / gridSpan / merged range)")
+    address: str | None = Field(None, description="where a reviewer finds it: Sheet1!C12, table 1 row 3 col 2")
 
 
 class Line(BaseModel):
@@ -55,6 +62,7 @@ class Document(BaseModel):
     sha256: str
     kind: InputKind = "text"
     encoding: str | None = None
+    grid: bool = Field(False, description="cells are a real table grid with merged extents (native inputs)")
     lines: list[Line]
     notes: list[str] = Field(default_factory=list, description="what ingest noticed")
 
