@@ -87,8 +87,14 @@ def envelope_for(
         error = ExtractionError(f"{type(exc).__name__}: {exc}", path=source.path, form=form.index)
         return Envelope(source=source, backend=extractor.name, record=None, error=str(error))
     findings = list(result.findings)
+    source.template = result.meta.get("template")
     if result.record is not None:
-        findings += run_checks(result.record, suggest=not has_errors(result.findings))
+        prints = result.meta.get("prints")
+        findings += run_checks(
+            result.record,
+            suggest=not has_errors(result.findings),
+            prints=None if prints is None else frozenset(prints),
+        )
     findings += _doubtful_digits(findings, result.provenance, ocr_min_confidence)
     return Envelope(
         source=source,

@@ -26,6 +26,7 @@ class Settings(BaseSettings):
 
     # extraction
     backend: str = "rules"
+    lexicon: Path | None = Field(None, description="a TOML file of template words merged over the bundled lexicon")
     # LLM endpoint
     llm_model: str = "gpt-4o-mini"
     llm_base_url: str | None = None

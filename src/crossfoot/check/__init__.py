@@ -9,13 +9,14 @@ from crossfoot.model import Finding, Record, Severity
 __all__ = ["CHECK_CODES", "grade_for", "has_errors", "run_checks", "suggest_repair"]
 
 
-def run_checks(record: Record, *, suggest: bool = True) -> list[Finding]:
+def run_checks(record: Record, *, suggest: bool = True, prints: frozenset[str] | None = None) -> list[Finding]:
     """All checks; when one printed number explains every error, say which.
 
     ``suggest=False`` when the extraction itself is in doubt (a cell could not
     be read): a repair would then vouch for values nobody has confirmed.
+    ``prints``: the columns the form's template prints (None: every column).
     """
-    findings = run_arithmetic(record)
+    findings = run_arithmetic(record, prints)
     repair = suggest_repair(record, findings) if suggest else None
     if repair is not None:
         for finding in findings:

@@ -15,7 +15,7 @@ from crossfoot.model import (
     Severity,
 )
 
-__all__ = ["CHECKS", "CHECK_CODES", "grade_for", "places", "run_arithmetic"]
+__all__ = ["ALL_COLUMNS", "CHECKS", "CHECK_CODES", "grade_for", "places", "run_arithmetic"]
 
 HUNDRED = Decimal(100)
 RATE_SLACK = Decimal("0.01")  # SCHEMA.md: 0.01 percentage points plus rounding
@@ -304,8 +304,36 @@ def check_hierarchy(record: Record) -> Iterator[Finding]:
             )
 
 
-def check_missing(record: Record) -> Iterator[Finding]:
-    """Nothing silently missing: absent tables, rows and cells are findings."""
+#: every column a form can print; a template's profile names the ones it has
+ALL_COLUMNS: frozenset[str] = frozenset(
+    {"funding_weight", "funding_score", "indicator_weight", "indicator_score", "total_weight", "total_score"}
+)
+
+
+def _uses(record: Record, prints: frozenset[str] | None, column: str) -> bool:
+    """Whether this form is expected to print ``column``.
+
+    ``prints=None`` is the strict default (the Shanghai form prints every
+    column). A template profile narrows it, and then a column counts only when
+    the form prints it somewhere: an unscored form of a template that may be
+    scored is not missing its scores.
+    """
+    if prints is None:
+        return True
+    if column not in prints:
+        return False
+    if column == "indicator_weight":
+        return any(i.weight is not None for i in record.indicators)
+    if column in ("indicator_score", "total_score"):
+        return any(i.score is not None for i in record.indicators) or record.total_score is not None
+    if column == "total_weight":
+        return record.total_weight is not None or any(i.weight is not None for i in record.indicators)
+    return True
+
+
+def check_missing(record: Record, prints: frozenset[str] | None = None) -> Iterator[Finding]:
+    """Nothing silently missing: absent tables, rows and cells are findings,
+    for the columns the form's template prints."""
     if record.funding.total is None:
         yield Finding(
             code="funding_missing",
@@ -320,15 +348,19 @@ def check_missing(record: Record) -> Iterator[Finding]:
             message="no indicator rows were read",
             fields=["indicators"],
         )
-    if record.total_weight is None and record.total_score is None:
+    totals = _uses(record, prints, "total_weight") or _uses(record, prints, "total_score")
+    if totals and record.total_weight is None and record.total_score is None:
         yield Finding(
             code="total_row_missing",
             severity=Severity.error,
             message="no 总分 row was read",
             fields=["total_weight", "total_score"],
         )
+    columns = [
+        c for c in ("weight", "score") if _uses(record, prints, f"indicator_{c}")
+    ]
     for n, indicator in enumerate(record.indicators):
-        for column in ("weight", "score"):
+        for column in columns:
             if getattr(indicator, column) is None:
                 yield Finding(
                     code="indicator_value_missing",
@@ -375,6 +407,11 @@ CHECK_CODES: tuple[str, ...] = (
 )
 
 
-def run_arithmetic(record: Record) -> list[Finding]:
-    """Every check, in a stable order."""
-    return [finding for check in CHECKS for finding in check(record)]
+def run_arithmetic(record: Record, prints: frozenset[str] | None = None) -> list[Finding]:
+    """Every check, in a stable order. ``prints``: the columns the form's
+    template prints (None: all of them); the checks say nothing about the rest."""
+    findings = list(check_missing(record, prints))
+    for check in CHECKS:
+        if check is not check_missing:
+            findings.extend(check(record))
+    return findings

@@ -14,9 +14,9 @@ BACKENDS = ("rules", "llm", "hybrid")
 def get_extractor(name: str, settings: Settings) -> Extractor:
     """Build the named backend; heavy imports happen only for the one asked for."""
     if name == "rules":
-        from crossfoot.extract.rules import RulesExtractor
+        from crossfoot.extract.tables import TemplateExtractor
 
-        return RulesExtractor()
+        return TemplateExtractor(settings.lexicon)
     if name == "llm":
         from crossfoot.extract.llm import LLMExtractor
 

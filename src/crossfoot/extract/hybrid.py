@@ -33,7 +33,7 @@ from crossfoot.extract.base import ExtractionResult
 from crossfoot.extract.llm.align import UNALIGNED
 from crossfoot.extract.llm.extractor import FormKey, LLMExtractor, Outcome, form_key
 from crossfoot.extract.llm.usage import price
-from crossfoot.extract.rules import RulesExtractor
+from crossfoot.extract.tables import TemplateExtractor
 from crossfoot.extract.values import normalize_for_compare
 from crossfoot.model import FUNDING_COLUMNS, FUNDING_ROWS, Finding, Provenance, Record, Severity, set_field
 from crossfoot.segment import FormSlice
@@ -219,7 +219,7 @@ class HybridExtractor:
 
     def __init__(self, settings: Settings, *, llm: LLMExtractor | None = None) -> None:
         self.settings = settings
-        self.rules = RulesExtractor()
+        self.rules = TemplateExtractor(settings.lexicon)
         self._llm = llm  # built on first need: a batch the rules settle never imports openai
         self._rules_ready: dict[FormKey, ExtractionResult] = {}  # until the form's own turn
         self._llm_ready: dict[FormKey, Outcome] = {}

@@ -78,6 +78,7 @@ def span(located: Located) -> SourceSpan:
         page=line.page,
         bbox=cell.bbox,
         confidence=cell.confidence,
+        address=cell.address,
     )
 
 

@@ -1,0 +1,277 @@
+"""The title block, the goals and the funding block, found by their words."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from decimal import Decimal
+
+from crossfoot.extract.rules.cells import Located, Reading, span
+from crossfoot.extract.tables.columns import Header, find_header, place_cells
+from crossfoot.extract.tables.lexicon import Lexicon, label_key, score_note
+from crossfoot.extract.values import is_number
+from crossfoot.ingest.document import Cell, Line
+from crossfoot.model import FUNDING_COLUMNS, Funding, FundingRow, Record, Severity
+
+__all__ = ["read_funding_block", "read_goal_block", "read_title_block"]
+
+_YEAR = re.compile(r"(20\d{2})\s*年度?")
+_NUMBERED_GOAL = re.compile(r"^(目标|完成情况)(\d+)[:：]?(.*)$", re.S)
+_UNIT_WORDS = ("资金", "预算", "金额", "单位")
+
+
+def _fold(text: str) -> str:
+    return "".join(unicodedata.normalize("NFKC", text).split())
+
+
+def _colon_value(cell: Cell, words: list[str]) -> str | None:
+    """``项目名称：某某项目`` in one cell: the part after the label."""
+    folded = unicodedata.normalize("NFKC", cell.text).strip()
+    for word in sorted(words, key=len, reverse=True):
+        match = re.match(rf"^\s*{re.escape(word)}\s*:\s*(.+)$", folded, re.S)
+        if match and match.group(1).strip():
+            return match.group(1).strip()
+    return None
+
+
+def read_title_block(lines: list[Line], lexicon: Lexicon, reading: Reading, record: Record, stop: int) -> None:
+    """year, project_name, department, implementing_unit, amount_unit, grade:
+    a label cell and the next filled cell right of it (or ``label：value``)."""
+    for line in lines[: max(stop, 1)]:
+        match = _YEAR.search(_fold(line.text))
+        if match and ("自评" in line.text or "年度" in line.text or len(line.filled) == 1):
+            record.year = int(match.group(1))
+            reading.provenance["year"] = [span((line, _cell_with(line, match.group(1))))]
+            break
+    else:
+        reading.note("year_unread", "no report year (20xx 年度) in the title block", ["year"], Severity.info)
+
+    found: set[str] = set()
+    for line in lines:
+        filled = line.filled
+        for position, cell in enumerate(filled):
+            name = lexicon.match("header", cell.text)
+            inline = None
+            if name is None:
+                for candidate, words in lexicon.header.items():
+                    inline = _colon_value(cell, words)
+                    if inline is not None:
+                        name = candidate
+                        break
+            if name is None or name in found:
+                continue
+            if inline is not None:
+                found.add(name)
+                setattr(record, name, reading.text(name, [(line, cell)], inline))
+                continue
+            value = next((c for c in filled[position + 1 :]), None)
+            if value is None or lexicon.match("header", value.text) is not None:
+                continue
+            found.add(name)
+            setattr(record, name, reading.text(name, [(line, value)]))
+    if not record.project_name:
+        reading.note("project_name_unread", "no 项目名称 was read", ["project_name"], Severity.error)
+        record.project_name = ""
+    _read_amount_unit(lines[: stop + 2], reading, record)
+
+
+def _cell_with(line: Line, raw: str) -> Cell:
+    return next((c for c in line.filled if raw in c.text), line.filled[0] if line.filled else Cell(column=0, text=raw))
+
+
+def _read_amount_unit(lines: list[Line], reading: Reading, record: Record) -> None:
+    for line in lines:
+        for cell in line.filled:
+            folded = _fold(cell.text)
+            if not any(w in folded for w in _UNIT_WORDS) or len(folded) > 30:
+                continue
+            unit = "万元" if "万元" in folded else "元" if re.search(r"[(:]元\)?|单位元|\(元", folded) else None
+            if unit:
+                record.amount_unit = unit  # type: ignore[assignment]
+                reading.provenance["amount_unit"] = [span((line, cell))]
+                return
+
+
+def _is_funding_header(line: Line, lexicon: Lexicon) -> bool:
+    return sum(lexicon.match("funding_columns", c.text) is not None for c in line.filled) >= 2
+
+
+def read_funding_block(
+    lines: list[Line], lexicon: Lexicon, reading: Reading, grid: bool, stop: int
+) -> tuple[Funding, int | None]:
+    """The funding rows under the funding header; a row never printed stays
+    null. Returns the funding and the header's index (None: no block)."""
+    funding = Funding()
+    found = find_header(
+        lines[:stop],
+        lexicon,
+        "funding_columns",
+        required=2,
+        must=frozenset({"annual_budget", "executed", "initial_budget"}),
+    )
+    if found is None:
+        return funding, None
+    at, header = found
+    _note_unknown_columns(header, reading, "funding")
+    block_weight = _block_weight(lines, at, header)
+    label_columns = _label_columns(header)
+    for line in lines[at + len(header.lines) : stop]:
+        if line.is_blank:
+            continue
+        if _is_funding_header(line, lexicon):
+            break
+        label = _row_label(line, lexicon)
+        placed, _ = place_cells(line, header, grid, skip={label[1].column} if label else None)
+        numbers = [c for cells in placed.values() for _, c in cells if is_number(c.text)]
+        if label is None:
+            if not numbers:
+                if funding.total is not None or _starts_other_block(line, lexicon):
+                    break
+                continue
+            if funding.total is not None or any(c.column in label_columns for c in line.filled if not is_number(c.text)):
+                break
+            row = "total"  # a block with one unlabelled row of figures (湖北: 预算执行情况)
+        else:
+            row = label[0]
+        if getattr(funding, row) is not None:
+            if any(getattr(getattr(funding, row), f) is not None for f in FUNDING_COLUMNS) or not numbers:
+                reading.note(
+                    "funding_row_extra",
+                    f"line {line.number}: a second {row} row ({line.filled[0].text!r}); the first is in the record",
+                    [f"funding.{row}"],
+                    Severity.info,
+                )
+                continue
+        values = {
+            name: reading.number(f"funding.{row}.{name}", placed[name][0] if placed.get(name) else None)
+            for name in FUNDING_COLUMNS
+        }
+        setattr(funding, row, FundingRow(**values))
+    if funding.total is not None and funding.total.weight is None and block_weight is not None:
+        weight, located = block_weight
+        funding.total.weight = weight
+        reading.provenance["funding.total.weight"] = [span(located)]
+    return funding, at
+
+
+def _label_columns(header: Header) -> set[int]:
+    first = min((c.first for c in header.columns), default=0)
+    return set(range(first))
+
+
+def _block_weight(lines: list[Line], at: int, header: Header) -> tuple[Decimal, Located] | None:
+    """``预算执行情况(20分)``: the funding weight printed on the block label."""
+    for line in lines[max(0, at - 1) : at + 2]:
+        for cell in line.filled:
+            note = score_note(cell.text)
+            if note is not None and ("预算" in cell.text or "资金" in cell.text or "执行" in cell.text):
+                return Decimal(note), (line, cell)
+    return None
+
+
+def _row_label(line: Line, lexicon: Lexicon) -> tuple[str, Cell] | None:
+    for cell in line.filled:
+        if is_number(cell.text):
+            return None
+        key = label_key(cell.text)
+        for prefix in ("", "其中:", "其中"):
+            if key.startswith(prefix):
+                name = lexicon.match("funding_rows", key[len(prefix) :])
+                if name is not None:
+                    return name, cell
+    return None
+
+
+def _starts_other_block(line: Line, lexicon: Lexicon) -> bool:
+    return any(
+        lexicon.match("goals", c.text) or lexicon.match("indicator_columns", c.text) for c in line.filled
+    )
+
+
+def _note_unknown_columns(header: Header, reading: Reading, block: str) -> None:
+    first = min((c.first for c in header.columns), default=0)
+    for line, cell in header.unknown:
+        if cell.column > first:
+            reading.provenance.setdefault(f"unknown_columns.{block}", []).append(span((line, cell)))
+            reading.note(
+                "column_unknown",
+                f"line {line.number}: the {block} column {cell.text.strip()!r} is not in the lexicon; "
+                "its cells are kept in provenance, not in the record",
+                [block],
+                Severity.info,
+            )
+
+
+def read_goal_block(lines: list[Line], lexicon: Lexicon, reading: Reading, record: Record, stop: int) -> None:
+    """goal_expected / goal_actual: the cells under the goal header words, or
+    numbered 目标1…n / 完成情况1…n joined in order."""
+    expected: list[Located] = []
+    actual: list[Located] = []
+    numbered: dict[str, list[tuple[int, Located, str]]] = {"目标": [], "完成情况": []}
+    header_at: int | None = None
+    columns: dict[str, Cell] = {}
+    for index, line in enumerate(lines[:stop]):
+        for cell in line.filled:
+            match = _NUMBERED_GOAL.match(_fold(cell.text))
+            if match:
+                numbered[match.group(1)].append((int(match.group(2)), (line, cell), match.group(3)))
+                continue
+            name = lexicon.match("goals", cell.text)
+            if name in ("expected", "actual") and name not in columns and header_at in (None, index):
+                columns[name] = cell
+                header_at = index
+    if numbered["目标"] or numbered["完成情况"]:
+        _numbered_goals(lines[:stop], numbered, reading, record)
+        return
+    if header_at is None:
+        reading.note("goals_unread", "no goal header (预期目标 / 实际完成情况)", ["goal_expected", "goal_actual"])
+        return
+    head = lines[header_at]
+    for line in lines[header_at:stop]:
+        if line is not head and (_is_funding_header(line, lexicon) or _starts_table(line, lexicon)):
+            break
+        for cell in line.filled:
+            if lexicon.match("goals", cell.text) or (line is not head and lexicon.match("header", cell.text)):
+                continue
+            if line is head and all(cell.column <= c.column for c in columns.values()):
+                continue  # a label left of the goal words (年度总体目标)
+            side = _nearest_side(cell, columns)
+            (actual if side == "actual" else expected).append((line, cell))
+    record.goal_expected = reading.text("goal_expected", expected, "".join(c.text for _, c in expected))
+    record.goal_actual = reading.text("goal_actual", actual, "".join(c.text for _, c in actual))
+
+
+def _starts_table(line: Line, lexicon: Lexicon) -> bool:
+    names = {lexicon.match("indicator_columns", c.text) for c in line.filled}
+    return len(names & {"level1", "level2", "name", "target", "actual"}) >= 2
+
+
+def _nearest_side(cell: Cell, columns: dict[str, Cell]) -> str:
+    if "actual" not in columns:
+        return "expected"
+    if "expected" not in columns:
+        return "actual"
+    e, a = columns["expected"], columns["actual"]
+    if e.column <= cell.column < a.column:
+        return "expected"
+    if cell.column >= a.column:
+        return "actual"
+    return "expected"
+
+
+def _numbered_goals(
+    lines: list[Line], numbered: dict[str, list[tuple[int, Located, str]]], reading: Reading, record: Record
+) -> None:
+    for key, field in (("目标", "goal_expected"), ("完成情况", "goal_actual")):
+        parts: list[Located] = []
+        texts: list[str] = []
+        for _, (line, cell), inline in sorted(numbered[key], key=lambda t: t[0]):
+            if inline.strip():
+                parts.append((line, cell))
+                texts.append(inline)
+                continue
+            after = [c for c in line.filled if c.column > cell.column]
+            if after and not _NUMBERED_GOAL.match(_fold(after[0].text)):
+                parts.append((line, after[0]))
+                texts.append(after[0].text)
+        setattr(record, field, reading.text(field, parts, "".join(texts)) if parts else None)

@@ -1,0 +1,206 @@
+"""Columns by header words, and the cells of a row placed under them.
+
+A header line names its columns with lexicon words; each named column gets a
+``Column`` (field + the grid columns it covers). A data line's cells are then
+placed under those columns:
+
+- on a grid document (HTML, XLSX, DOCX, CSV) by the columns a cell covers,
+  exactly;
+- elsewhere (text dumps, PDF and OCR rows) the cell positions drift by a
+  column or two, so cells are aligned to the header columns in order, at the
+  least cost of position distance and of a type that does not fit (a word
+  under a number column), which is an edit-distance alignment.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from crossfoot.extract.rules.cells import is_vertical_header
+from crossfoot.extract.tables.lexicon import Lexicon, label_key
+from crossfoot.extract.values import DASHES, is_number
+from crossfoot.ingest.document import Cell, Line
+
+__all__ = ["Column", "Header", "Placed", "find_header", "place_cells"]
+
+NUMERIC_FIELDS = frozenset(
+    {"initial_budget", "annual_budget", "executed", "execution_rate", "weight", "score"}
+)
+LABEL_FIELDS = frozenset({"level1", "level2"})
+
+#: what it costs to leave a printed cell unplaced / to misplace a type
+_SKIP_CELL = 9.0
+_WRONG_TYPE = 6.0
+
+
+@dataclass(frozen=True)
+class Column:
+    """One header column: the field it fills and the grid columns it covers."""
+
+    field: str
+    first: int
+    last: int
+    label: Cell
+    line: Line
+
+    def covers(self, cell: Cell) -> bool:
+        return self.first <= cell.column + cell.cols - 1 and cell.column <= self.last
+
+    @property
+    def centre(self) -> float:
+        return (self.first + self.last) / 2
+
+
+@dataclass
+class Header:
+    """A block's header: its columns in order, and what it did not know."""
+
+    lines: list[Line]
+    columns: list[Column]
+    unknown: list[tuple[Line, Cell]] = field(default_factory=list)
+
+    def fields(self) -> set[str]:
+        return {c.field for c in self.columns}
+
+    def column(self, name: str) -> Column | None:
+        return next((c for c in self.columns if c.field == name), None)
+
+
+#: field -> the (line, cell) placed under it, in printed order
+Placed = dict[str, list[tuple[Line, Cell]]]
+
+
+def _header_columns(line: Line, lexicon: Lexicon, category: str) -> tuple[list[Column], list[Cell]]:
+    columns: list[Column] = []
+    unknown: list[Cell] = []
+    for cell in line.filled:
+        name = lexicon.match(category, cell.text)
+        if name is None:
+            unknown.append(cell)
+        elif name != "ignored":
+            columns.append(Column(name, cell.column, cell.column + cell.cols - 1, cell, line))
+    return columns, unknown
+
+
+def find_header(
+    lines: list[Line], lexicon: Lexicon, category: str, required: int, must: frozenset[str] = frozenset()
+) -> tuple[int, Header] | None:
+    """The first line naming at least ``required`` distinct fields of
+    ``category`` (and one of ``must``, when given), with a second header line
+    merged in when the first spans sub-columns (年度指标值 over
+    指标性质 / 指标值 / 度量单位)."""
+    for index, line in enumerate(lines):
+        columns, unknown = _header_columns(line, lexicon, category)
+        names = {c.field for c in columns}
+        if len(names) < required or (must and not names & must):
+            continue
+        header = Header([line], columns, [(line, c) for c in unknown])
+        if index + 1 < len(lines):
+            _merge_sub_header(header, lines[index + 1], lexicon, category)
+        return index, header
+    return None
+
+
+def _merge_sub_header(header: Header, below: Line, lexicon: Lexicon, category: str) -> None:
+    sub, _ = _header_columns(below, lexicon, category)
+    if len(sub) < 2 or any(is_number(c.text) for c in below.filled):
+        return
+    header.lines.append(below)
+    replaced = [c for c in header.columns if any(_overlaps(c, s) for s in sub) and c.last > c.first]
+    kept = [c for c in header.columns if c not in replaced]
+    header.columns = sorted(kept + sub, key=lambda c: (c.first, c.last))
+
+
+def _overlaps(a: Column, b: Column) -> bool:
+    return a.first <= b.last and b.first <= a.last
+
+
+def is_placeholder(text: str) -> bool:
+    return "".join(text.split()) in DASHES
+
+
+def _is_level_label(text: str) -> bool:
+    from crossfoot.extract.tables.indicators import normalise_level
+
+    level1, level2, _ = normalise_level(text)
+    return bool(level1 or level2)
+
+
+def _fits(column: Column, cell: Cell) -> float:
+    """What placing this cell under this column costs beyond its distance: a
+    word under a number column, a non-label under a 一级/二级 column, a label
+    or a number under the 三级指标 name, a bare number as a deviation reason."""
+    text = cell.text
+    if column.field in NUMERIC_FIELDS:
+        ok = is_number(text) or is_placeholder(text) or any(ch.isdigit() for ch in text)
+        return 0.0 if ok else _WRONG_TYPE
+    if column.field in LABEL_FIELDS:
+        return 0.0 if _is_level_label(text) or is_vertical_header(text) else _WRONG_TYPE
+    if column.field == "name" and (is_number(text) or _is_level_label(text)):
+        return _WRONG_TYPE
+    if column.field == "deviation" and is_number(text):
+        return _WRONG_TYPE / 2
+    return 0.0
+
+
+def place_cells(line: Line, header: Header, grid: bool, skip: set[int] | None = None) -> tuple[Placed, list[Cell]]:
+    """The line's filled cells placed under the header's columns, and the
+    cells that fit under none."""
+    cells = [c for c in line.filled if not skip or c.column not in skip]
+    if grid:
+        return _place_by_extent(line, cells, header.columns)
+    return _place_by_alignment(line, cells, header.columns)
+
+
+def _place_by_extent(line: Line, cells: list[Cell], columns: list[Column]) -> tuple[Placed, list[Cell]]:
+    placed: Placed = {}
+    stray: list[Cell] = []
+    for cell in cells:
+        owner = next((c for c in columns if c.covers(cell)), None)
+        if owner is None:
+            stray.append(cell)
+        else:
+            placed.setdefault(owner.field, []).append((line, cell))
+    return placed, stray
+
+
+def _place_by_alignment(line: Line, cells: list[Cell], columns: list[Column]) -> tuple[Placed, list[Cell]]:
+    """Monotone alignment of cells to columns (each column takes at most one
+    cell), minimising position distance plus type penalties."""
+    n, m = len(cells), len(columns)
+    inf = float("inf")
+    # cost[i][j]: best cost placing the first i cells using the first j columns
+    cost = [[inf] * (m + 1) for _ in range(n + 1)]
+    move: list[list[str]] = [[""] * (m + 1) for _ in range(n + 1)]
+    for j in range(m + 1):
+        cost[0][j] = 0.0
+        move[0][j] = "col" if j else ""
+    for i in range(1, n + 1):
+        cost[i][0] = cost[i - 1][0] + _SKIP_CELL
+        move[i][0] = "cell"
+        for j in range(1, m + 1):
+            cell, column = cells[i - 1], columns[j - 1]
+            options = (
+                (cost[i - 1][j - 1] + abs(cell.column - column.centre) + _fits(column, cell), "pair"),
+                (cost[i - 1][j] + _SKIP_CELL, "cell"),
+                (cost[i][j - 1], "col"),
+            )
+            cost[i][j], move[i][j] = min(options, key=lambda o: o[0])
+    placed: Placed = {}
+    stray: list[Cell] = []
+    i, j = n, m
+    while i > 0:
+        step = move[i][j]
+        if step == "pair":
+            placed.setdefault(columns[j - 1].field, []).insert(0, (line, cells[i - 1]))
+            i, j = i - 1, j - 1
+        elif step == "cell":
+            stray.insert(0, cells[i - 1])
+            i -= 1
+        else:
+            j -= 1
+    return placed, stray
+
+
+def label_text(cell: Cell) -> str:
+    return label_key(cell.text)

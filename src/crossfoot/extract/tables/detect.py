@@ -1,0 +1,54 @@
+"""Which template a form was printed from: by its words and its columns."""
+
+from __future__ import annotations
+
+import unicodedata
+
+from crossfoot.extract.tables.lexicon import Lexicon, label_key
+from crossfoot.ingest.document import Line
+
+__all__ = ["DEFAULT_TEMPLATE", "detect_template"]
+
+DEFAULT_TEMPLATE = "shanghai"
+
+
+def _title_lines(lines: list[Line], lexicon: Lexicon) -> set[str]:
+    """The labels printed before the 项目名称 row (titles, years, units)."""
+    titles: set[str] = set()
+    for line in lines[:12]:
+        if any(lexicon.match("header", c.text) == "project_name" for c in line.filled):
+            break
+        titles.update(label_key(c.text) for c in line.filled)
+    return titles
+
+
+def detect_template(lines: list[Line], lexicon: Lexicon) -> str:
+    """The template whose signatures the form prints most of (lexicon.toml
+    says how a signature scores); Shanghai on a tie."""
+    keys = {label_key(c.text) for line in lines for c in line.filled}
+    texts = [unicodedata.normalize("NFKC", "".join(c.text.split())) for line in lines for c in line.filled]
+    titles = _title_lines(lines, lexicon)
+    best, best_score = DEFAULT_TEMPLATE, 0.0
+    for name, profile in lexicon.templates.items():
+        score = 0.0
+        for word in profile.signatures:
+            if word.startswith("~"):
+                needle = unicodedata.normalize("NFKC", word[1:])
+                score += any(needle in t for t in texts)
+            elif word.startswith("^"):
+                score += 1.5 * (label_key(word[1:]) in titles)
+            else:
+                score += label_key(word) in keys
+        if name == "sichuan_goal" and _weight_before_target(lines, lexicon):
+            score += 2
+        if score > best_score:
+            best, best_score = name, score
+    return best
+
+
+def _weight_before_target(lines: list[Line], lexicon: Lexicon) -> bool:
+    for line in lines:
+        order = [lexicon.match("indicator_columns", c.text) for c in line.filled]
+        if "name" in order and "weight" in order and "target" in order:
+            return order.index("weight") < order.index("target")
+    return False
