@@ -11,7 +11,10 @@ and where known the form, line, page and attempt.
     │   ├── EncodingError               no encoding decodes it to Chinese text
     │   ├── PdfError                    encrypted, corrupt or zero-page PDF
     │   ├── ImageError                  unreadable or oversized image
+    │   ├── UnsupportedFormatError      a format crossfoot does not read (.doc, .ofd, ...)
+    │   ├── CorruptFileError            an XLSX/XLS/DOCX/HTML file its reader cannot open
     │   └── NoFormError                 readable, but holds no 自评表
+    │       └── NoTableError            an HTML/DOCX/spreadsheet file with no table
     ├── RecordError                     a JSONL line is not a usable record
     ├── ExtractionError                 a backend failed on one form
     │   └── LLMError                    the LLM path failed (carries attempts, usage)
@@ -31,6 +34,7 @@ __all__ = [
     "BudgetExceededError",
     "ConfigError",
     "ConflictError",
+    "CorruptFileError",
     "CrossfootError",
     "EmptyInputError",
     "EncodingError",
@@ -41,9 +45,11 @@ __all__ = [
     "LLMUnavailableError",
     "MissingInputError",
     "NoFormError",
+    "NoTableError",
     "PdfError",
     "RecordError",
     "StoreError",
+    "UnsupportedFormatError",
 ]
 
 
@@ -122,8 +128,20 @@ class ImageError(InputError):
     """The image cannot be read or is too large."""
 
 
+class UnsupportedFormatError(InputError):
+    """A format crossfoot does not read; the message says what to save it as."""
+
+
+class CorruptFileError(InputError):
+    """A native file (XLSX, XLS, DOCX, HTML) that its reader cannot open."""
+
+
 class NoFormError(InputError):
     """The document is readable but holds no 财政项目支出绩效自评表."""
+
+
+class NoTableError(NoFormError):
+    """A grid input (HTML page, DOCX, workbook) that holds no table at all."""
 
 
 class RecordError(CrossfootError):

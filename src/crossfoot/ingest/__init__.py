@@ -6,14 +6,15 @@ from pathlib import Path
 
 from crossfoot.errors import MissingInputError
 from crossfoot.ingest.document import Cell, Document, Line
+from crossfoot.ingest.formats import GRID_SUFFIXES, READ_FORMATS, sniff_format
 from crossfoot.ingest.text import decode_bytes, read_text_dump
 from crossfoot.settings import Settings
 
-__all__ = ["SUPPORTED_SUFFIXES", "Cell", "Document", "Line", "decode_bytes", "load_document"]
+__all__ = ["READ_FORMATS", "SUPPORTED_SUFFIXES", "Cell", "Document", "Line", "decode_bytes", "load_document"]
 
 PDF_SUFFIXES = frozenset({".pdf"})
 IMAGE_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".tif", ".tiff"})
-SUPPORTED_SUFFIXES = frozenset({".txt", ".tsv", ".md"}) | PDF_SUFFIXES | IMAGE_SUFFIXES
+SUPPORTED_SUFFIXES = frozenset({".txt", ".tsv", ".md"}) | PDF_SUFFIXES | IMAGE_SUFFIXES | GRID_SUFFIXES
 
 
 def load_document(path: Path, settings: Settings | None = None) -> Document:
@@ -23,17 +24,22 @@ def load_document(path: Path, settings: Settings | None = None) -> Document:
         raise MissingInputError("no such file", path=path)
     if path.is_dir():
         raise MissingInputError("is a folder, expected a file", path=path)
-    head = path.read_bytes()[:8]
-    if head.startswith(b"%PDF") or path.suffix.lower() in PDF_SUFFIXES:
+    data = path.read_bytes()
+    kind = sniff_format(path, data)
+    if kind == "pdf":
         from crossfoot.ingest.pdf import read_pdf  # heavy: pdfplumber
 
         return read_pdf(path, settings)
-    if path.suffix.lower() in IMAGE_SUFFIXES or _is_image_magic(head):
+    if kind == "image":
         from crossfoot.ingest.ocr import read_image  # heavy: OCR engine
 
         return read_image(path, settings)
+    if kind == "html":
+        from crossfoot.ingest.html import read_html  # heavy: lxml
+
+        return read_html(path, data)
+    if kind == "xlsx":
+        from crossfoot.ingest.xlsx import read_xlsx  # heavy: openpyxl
+
+        return read_xlsx(path, data)
     return read_text_dump(path)
-
-
-def _is_image_magic(head: bytes) -> bool:
-    return head.startswith((b"\x89PNG", b"\xff\xd8\xff", b"II*\x00", b"MM\x00*"))

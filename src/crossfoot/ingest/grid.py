@@ -1,0 +1,212 @@
+"""Tables with merged cells -> the lines of a grid Document.
+
+Every native reader (HTML, XLSX, XLS, DOCX, CSV) describes what it found as
+blocks in document order: a paragraph of text outside any table, or a table
+whose cells carry their extents. This module places the spans on a grid, so
+that a merged cell sits at its top-left position and the positions it covers
+hold empty cells, and numbers the rows into Lines. Keeping this in one place
+is what makes a 一级指标 label merged over three rows look the same whether it
+came from ``rowspan``, ``vMerge`` or a merged range.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from crossfoot.ingest.document import Cell, Document, Line
+from crossfoot.model import InputKind
+
+__all__ = [
+    "Block",
+    "Paragraph",
+    "Placed",
+    "SpanCell",
+    "Table",
+    "clean_text",
+    "document_from_blocks",
+    "place_spans",
+    "trim_table",
+]
+
+#: a colspan/rowspan beyond this is a broken page, not a form
+MAX_SPAN = 1000
+
+_SPACES = re.compile(r"[ \t\u00a0\u3000\u2002\u2003\u2009\u200b\ufeff]+")
+
+
+def clean_text(text: str) -> str:
+    """Cell text as displayed: runs of spaces (incl. &nbsp; and the ideographic
+    space) become one, each line is stripped, empty lines dropped; line breaks
+    inside the cell stay as ``\\n``."""
+    lines = (_SPACES.sub(" ", part).strip() for part in text.replace("\r\n", "\n").replace("\r", "\n").split("\n"))
+    return "\n".join(part for part in lines if part)
+
+
+@dataclass
+class SpanCell:
+    """A cell as an HTML/DOCX table row lists it: text and its spans."""
+
+    text: str
+    rowspan: int = 1
+    colspan: int = 1
+
+
+@dataclass
+class Placed:
+    """A grid position: the origin of a cell (``rows``/``cols`` its extent),
+    or a position covered by the merged cell at ``origin``."""
+
+    text: str
+    rows: int = 1
+    cols: int = 1
+    address: str | None = None
+    covered: bool = False
+
+
+@dataclass
+class Table:
+    """A placed grid: ``rows[i][j]`` for every row i and grid column j."""
+
+    rows: list[list[Placed]]
+    caption: str | None = None
+
+
+@dataclass
+class Paragraph:
+    """Text outside any table (a title, a note); one Line of one cell."""
+
+    text: str
+    address: str | None = None
+
+
+Block = Table | Paragraph
+
+
+def place_spans(
+    rows: Sequence[Sequence[SpanCell]],
+    address: Callable[[int, int], str],
+    *,
+    skip: Sequence[Sequence[int]] | None = None,
+) -> Table:
+    """The HTML table algorithm: lay cells left to right, skipping positions
+    taken by a rowspan from above; a rowspan past the last row is clipped.
+
+    ``address(row, col)`` gets 0-based grid positions. ``skip[i]`` lists grid
+    columns of row i that hold no cell at all (DOCX ``gridBefore``).
+    """
+    taken: dict[tuple[int, int], tuple[int, int]] = {}
+    origins: dict[tuple[int, int], SpanCell] = {}
+    for i, row in enumerate(rows):
+        j = 0
+        blocked = set(skip[i]) if skip and i < len(skip) else set()
+        for cell in row:
+            while (i, j) in taken or j in blocked:
+                j += 1
+            rowspan = max(1, min(cell.rowspan, MAX_SPAN))
+            colspan = max(1, min(cell.colspan, MAX_SPAN))
+            origins[(i, j)] = SpanCell(cell.text, rowspan, colspan)
+            for di in range(rowspan):
+                for dj in range(colspan):
+                    taken.setdefault((i + di, j + dj), (i, j))
+            j += colspan
+    height = len(rows)
+    width = max((j + 1 for (i, j) in taken if i < height), default=0)
+    grid: list[list[Placed]] = []
+    for i in range(height):
+        line: list[Placed] = []
+        for j in range(width):
+            origin = origins.get((i, j))
+            if origin is not None:
+                line.append(
+                    Placed(
+                        origin.text,
+                        rows=min(origin.rowspan, height - i),
+                        cols=origin.colspan,
+                        address=address(i, j),
+                    )
+                )
+            else:
+                line.append(Placed("", address=address(i, j), covered=(i, j) in taken))
+        grid.append(line)
+    return Table(grid)
+
+
+def trim_table(table: Table) -> Table:
+    """Drop trailing columns that hold no text and no merge in any row, and
+    collapse runs of empty rows (no text, not inside a merge) into one."""
+    if not table.rows:
+        return table
+    width = len(table.rows[0])
+
+    def column_used(j: int) -> bool:
+        return any(row[j].text or row[j].covered or row[j].cols > 1 for row in table.rows)
+
+    while width > 0 and not column_used(width - 1):
+        width -= 1
+    kept: list[list[Placed]] = []
+    for row in table.rows:
+        row = row[:width]
+        empty = not any(p.text or p.covered or p.rows > 1 for p in row)
+        if empty and (not kept or _row_empty(kept[-1])):
+            continue
+        kept.append(row)
+    while kept and _row_empty(kept[-1]):
+        kept.pop()
+    return Table(kept, caption=table.caption)
+
+
+def _row_empty(row: list[Placed]) -> bool:
+    return not any(p.text or p.covered or p.rows > 1 for p in row)
+
+
+@dataclass
+class _Numbering:
+    lines: list[Line] = field(default_factory=list)
+
+    def add(self, cells: list[Cell]) -> None:
+        self.lines.append(Line(number=len(self.lines) + 1, cells=cells))
+
+
+def document_from_blocks(
+    blocks: Sequence[Block],
+    *,
+    path: Path,
+    data: bytes,
+    kind: InputKind,
+    encoding: str | None = None,
+    notes: Sequence[str] = (),
+) -> Document:
+    """Number blocks into a grid Document; consecutive tables get one blank
+    line between them, as a page break would in a text dump."""
+    out = _Numbering()
+    previous_was_table = False
+    for block in blocks:
+        if isinstance(block, Paragraph):
+            if block.text:
+                out.add([Cell(column=0, text=block.text, address=block.address)])
+                previous_was_table = False
+            continue
+        if not block.rows:
+            continue
+        if previous_was_table:
+            out.add([Cell(column=0, text="")])
+        if block.caption:
+            out.add([Cell(column=0, text=block.caption)])
+        for row in block.rows:
+            out.add(
+                [Cell(column=j, text=p.text, rows=p.rows, cols=p.cols, address=p.address) for j, p in enumerate(row)]
+            )
+        previous_was_table = True
+    return Document(
+        path=str(path),
+        sha256=hashlib.sha256(data).hexdigest(),
+        kind=kind,
+        encoding=encoding,
+        grid=True,
+        lines=out.lines,
+        notes=list(notes),
+    )

@@ -1,0 +1,231 @@
+"""HTML pages (lxml): the form's ``<table>`` with its rowspans and colspans.
+
+A page saved from a government site holds much more than the form: menus,
+layout tables that wrap the content, several tables per form, ``<br>`` and
+``<p>`` inside cells, ``&nbsp;``, a GBK/GB2312 charset declared in ``<meta>``.
+Text outside the tables becomes one-cell lines, in document order, so titles
+such as 2023年度项目支出绩效自评表 stay where segmentation looks for them.
+
+A table that contains tables is read as layout when most of its text sits in
+the inner tables (the usual page skeleton); otherwise it is a grid table and
+an inner table's text is kept inside its cell, row by row.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from crossfoot.errors import ConfigError, CorruptFileError, EmptyInputError, NoTableError
+from crossfoot.ingest.document import Document
+from crossfoot.ingest.grid import (
+    Block,
+    Paragraph,
+    SpanCell,
+    Table,
+    clean_text,
+    document_from_blocks,
+    place_spans,
+    trim_table,
+)
+from crossfoot.ingest.text import decode_bytes
+
+__all__ = ["decode_html", "looks_like_html", "read_html"]
+
+NATIVE_HINT = "pip install 'crossfoot[native]'"
+
+_SNIFF = re.compile(rb"<(!doctype\s+html|html|head|body|table|meta)[\s>/]", re.IGNORECASE)
+_CHARSET = re.compile(rb"""<meta[^>]*?charset\s*=\s*["']?\s*([-\w.:]+)""", re.IGNORECASE)
+_XML_ENCODING = re.compile(rb"""^\s*<\?xml[^>]*encoding\s*=\s*["']([-\w.:]+)""", re.IGNORECASE)
+_XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>", re.IGNORECASE)
+# GB2312 pages routinely hold GBK characters; GB18030 is a superset of both.
+_ENCODING_ALIASES = {
+    "gb2312": "gb18030",
+    "gbk": "gb18030",
+    "x-gbk": "gb18030",
+    "gb_2312-80": "gb18030",
+    "cp936": "gb18030",
+}
+
+_SKIP = frozenset({"script", "style", "noscript", "template", "head", "title", "iframe", "object", "select", "svg"})
+_BLOCK = frozenset(
+    {
+        "p", "div", "h1", "h2", "h3", "h4", "h5", "h6", "li", "ul", "ol", "center", "section", "article",
+        "header", "footer", "nav", "main", "aside", "blockquote", "pre", "form", "dl", "dt", "dd",
+        "address", "hr", "tr", "caption", "figure", "figcaption",
+    }
+)  # fmt: skip
+_HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.IGNORECASE)
+_SOURCE_SPACE = re.compile(r"[ \t\r\n\f]+")
+
+
+def looks_like_html(head: bytes) -> bool:
+    """True when the first bytes of a file are markup (also an .xls that a
+    site exported as an HTML table, which is common)."""
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        head = head.decode("utf-16", errors="ignore").encode("utf-8")
+    return bool(_SNIFF.search(head[:4096]))
+
+
+def decode_html(data: bytes, path: str) -> tuple[str, str, list[str]]:
+    """(text, encoding, notes): the charset the page declares, when it
+    decodes the bytes; else the text-dump detection (UTF-8, GB18030, Big5)."""
+    notes: list[str] = []
+    head = data[:8192]
+    found = _XML_ENCODING.search(head) or _CHARSET.search(head)
+    if found and not data.startswith((b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff")):
+        declared = found.group(1).decode("ascii", errors="ignore").lower()
+        encoding = _ENCODING_ALIASES.get(declared, declared)
+        try:
+            return data.decode(encoding), encoding, notes
+        except (LookupError, UnicodeDecodeError):
+            notes.append(f"the page declares charset {declared}, which does not decode it; detected instead")
+    text, encoding = decode_bytes(data, path)
+    return text, encoding, notes
+
+
+def _tag(element: Any) -> str:
+    tag = element.tag
+    return tag.lower() if isinstance(tag, str) else ""  # comments and PIs have a callable tag
+
+
+def _hidden(element: Any) -> bool:
+    return element.get("hidden") is not None or bool(_HIDDEN_STYLE.search(element.get("style") or ""))
+
+
+def _pieces(element: Any, pre: bool = False) -> Iterator[Any]:
+    """The flow of an element: text pieces, "\\n" for a line break, and
+    nested ``<table>`` elements, in document order (tails excluded)."""
+    tag = _tag(element)
+    if not tag or tag in _SKIP or _hidden(element):
+        return
+    if tag == "table":
+        yield element
+        return
+    if tag == "br":
+        yield "\n"
+        return
+    if tag == "input" and (element.get("type") or "").lower() in {"checkbox", "radio"}:
+        yield "☑" if element.get("checked") is not None else "☐"
+        return
+    pre = pre or tag == "pre"
+    block = tag in _BLOCK
+    if block:
+        yield "\n"
+    if element.text:
+        yield _source_text(element.text, pre)
+    for child in element:
+        yield from _pieces(child, pre)
+        if child.tail:
+            yield _source_text(child.tail, pre)
+    if block:
+        yield "\n"
+
+
+def _source_text(text: str, pre: bool) -> str:
+    # Outside <pre>, a newline in the HTML source is just a space on screen.
+    return text if pre else _SOURCE_SPACE.sub(" ", text)
+
+
+def _rows(table: Any) -> list[Any]:
+    return [row for row in table.xpath("./tr|./thead/tr|./tbody/tr|./tfoot/tr") if not _hidden(row)]
+
+
+def _cells(row: Any) -> list[Any]:
+    return [cell for cell in row.xpath("./td|./th") if not _hidden(cell)]
+
+
+def _span(cell: Any, name: str) -> int:
+    match = re.match(r"\s*(\d+)", cell.get(name) or "")
+    return int(match.group(1)) if match else 1  # rowspan="0" and junk count as 1
+
+
+def _flat_text(element: Any) -> str:
+    """Display text of a cell; an inner table contributes its rows as lines."""
+    out: list[str] = []
+    for piece in _pieces(element):
+        if isinstance(piece, str):
+            out.append(piece)
+        else:
+            for row in _rows(piece):
+                out.append("\n" + " ".join(clean_text(_flat_text(c)).replace("\n", " ") for c in _cells(row)) + "\n")
+    return clean_text("".join(out))
+
+
+def _text_lengths(table: Any) -> tuple[int, int]:
+    """(characters in the table's own cells, characters inside inner tables)."""
+    outermost = [t for t in table.iterdescendants("table") if next(t.iterancestors("table")) is table]
+    inner = sum(len(_SOURCE_SPACE.sub("", t.text_content())) for t in outermost)
+    whole = len(_SOURCE_SPACE.sub("", table.text_content()))
+    return whole - inner, inner
+
+
+class _Reader:
+    def __init__(self) -> None:
+        self.blocks: list[Block] = []
+        self.tables = 0
+
+    def flow(self, element: Any) -> None:
+        buffer: list[str] = []
+        for piece in _pieces(element):
+            if isinstance(piece, str):
+                buffer.append(piece)
+                continue
+            self.paragraphs("".join(buffer))
+            buffer = []
+            self.table(piece)
+        self.paragraphs("".join(buffer))
+
+    def paragraphs(self, text: str) -> None:
+        for line in clean_text(text).split("\n"):
+            if line:
+                self.blocks.append(Paragraph(line))
+
+    def table(self, element: Any) -> None:
+        own, inner = _text_lengths(element)
+        if inner and inner >= own:
+            # layout: the page skeleton wraps the content; read it as flow
+            for caption in element.xpath("./caption"):
+                self.flow(caption)
+            for row in _rows(element):
+                for cell in _cells(row):
+                    self.flow(cell)
+            return
+        rows = [
+            [SpanCell(_flat_text(cell), _span(cell, "rowspan"), _span(cell, "colspan")) for cell in _cells(row)]
+            for row in _rows(element)
+        ]
+        if not any(cell.text for row in rows for cell in row):
+            return  # a spacer or an empty frame
+        self.tables += 1
+        number = self.tables
+        placed = trim_table(place_spans(rows, lambda i, j: f"table {number} row {i + 1} col {j + 1}"))
+        captions = [_flat_text(c) for c in element.xpath("./caption")]
+        placed.caption = " ".join(c for c in captions if c) or None
+        self.blocks.append(placed)
+
+
+def read_html(path: Path, data: bytes | None = None) -> Document:
+    """Read an HTML page (or an HTML table saved as .xls) into a grid Document."""
+    data = path.read_bytes() if data is None else data
+    if not data.strip():
+        raise EmptyInputError("empty file", path=path)
+    try:
+        import lxml.html  # type: ignore[import-untyped,unused-ignore]
+        from lxml import etree  # type: ignore[import-untyped,unused-ignore]
+    except ImportError as exc:  # pragma: no cover - the native extra pins it
+        raise ConfigError(f"reading HTML needs lxml: {NATIVE_HINT}", path=path) from exc
+    text, encoding, notes = decode_html(data, str(path))
+    text = _XML_DECLARATION.sub("", text, count=1)
+    try:
+        root = lxml.html.document_fromstring(text)
+    except (etree.ParserError, ValueError) as exc:
+        raise CorruptFileError(f"cannot parse as HTML ({exc})", path=path) from exc
+    reader = _Reader()
+    body = root.find("body")
+    reader.flow(body if body is not None else root)
+    if not any(isinstance(block, Table) for block in reader.blocks):
+        raise NoTableError("the page holds no <table>: the form must be a table", path=path)
+    return document_from_blocks(reader.blocks, path=path, data=data, kind="html", encoding=encoding, notes=notes)

@@ -1,0 +1,80 @@
+"""XLSX workbooks (openpyxl): every visible sheet is one table.
+
+Values are the ones Excel last calculated (``data_only``), shown by their
+number format; merged ranges keep their extent; addresses are sheet + cell
+(``Sheet1!C12``). A hidden sheet is skipped with a note, since a reviewer
+opening the file would not see it either.
+"""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+from typing import Any
+
+from crossfoot.errors import ConfigError, CorruptFileError, EmptyInputError
+from crossfoot.ingest.document import Document
+from crossfoot.ingest.grid import Table, document_from_blocks
+from crossfoot.ingest.numfmt import display_value
+from crossfoot.ingest.sheet import SheetCells, sheet_table
+
+__all__ = ["read_xlsx"]
+
+NATIVE_HINT = "pip install 'crossfoot[native]'"
+
+
+def _load(data: bytes, path: Path, *, data_only: bool) -> Any:
+    try:
+        import openpyxl  # type: ignore[import-untyped,unused-ignore]
+    except ImportError as exc:  # pragma: no cover - the native extra pins it
+        raise ConfigError(f"reading XLSX needs openpyxl: {NATIVE_HINT}", path=path) from exc
+    try:
+        return openpyxl.load_workbook(io.BytesIO(data), data_only=data_only, read_only=False)
+    except Exception as exc:  # zipfile, XML and openpyxl errors alike mean one thing here
+        raise CorruptFileError(f"cannot read as an XLSX workbook ({type(exc).__name__}: {exc})", path=path) from exc
+
+
+def _cells(sheet: Any, formulas: Any, notes: list[str]) -> SheetCells:
+    from openpyxl.cell.cell import MergedCell  # type: ignore[import-untyped,unused-ignore]
+
+    cells = SheetCells(title=sheet.title)
+    # ``_cells`` holds only the cells the file defines; iter_rows() would
+    # create every cell of a sheet whose dimension is inflated by formatting.
+    for (row, column), cell in sorted(sheet._cells.items()):
+        if isinstance(cell, MergedCell):
+            continue
+        value = cell.value
+        if value is None:
+            formula = formulas._cells.get((row, column))
+            if formula is not None and isinstance(formula.value, str) and formula.value.startswith("="):
+                notes.append(
+                    f"{cells.address(row, column)}: formula {formula.value} has no calculated value "
+                    "(the file was saved without calculating it); read as empty"
+                )
+            continue
+        cells.text[(row, column)] = display_value(value, cell.number_format)
+    cells.merges = [(r.min_row, r.max_row, r.min_col, r.max_col) for r in sheet.merged_cells.ranges]
+    return cells
+
+
+def read_xlsx(path: Path, data: bytes | None = None) -> Document:
+    """Read an XLSX (or XLSM) workbook into a grid Document."""
+    data = path.read_bytes() if data is None else data
+    values = _load(data, path, data_only=True)
+    formulas = _load(data, path, data_only=False)
+    from openpyxl.worksheet.worksheet import Worksheet  # type: ignore[import-untyped,unused-ignore]
+
+    notes: list[str] = []
+    tables: list[Table] = []
+    for sheet in values.worksheets:
+        if not isinstance(sheet, Worksheet):
+            continue  # a chart sheet holds no cells
+        if sheet.sheet_state != "visible":
+            notes.append(f"sheet {sheet.title!r} is hidden: skipped")
+            continue
+        table = sheet_table(_cells(sheet, formulas[sheet.title], notes))
+        if table is not None:
+            tables.append(table)
+    if not tables:
+        raise EmptyInputError("the workbook has no visible sheet with text", path=path)
+    return document_from_blocks(tables, path=path, data=data, kind="xlsx", notes=notes)

@@ -1,0 +1,154 @@
+"""HTML pages: rowspan/colspan extents, addresses, page markup around the form,
+charsets, and pages that hold no form table."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from crossfoot.errors import EmptyInputError, NoTableError
+from crossfoot.ingest import Document, Line, load_document
+from tests.ingest.native_forms import (
+    FIRST_INDICATOR,
+    GRID,
+    OUTPUT_LABEL,
+    TOTAL_ROW,
+    WIDTH,
+    covered,
+    extract_cli,
+    write_html,
+)
+
+
+def _table_lines(document: Document) -> list[Line]:
+    return [line for line in document.lines if len(line.cells) == WIDTH]
+
+
+def test_a_label_merged_over_three_rows_covers_exactly_them(tmp_path: Path) -> None:
+    document = load_document(write_html(tmp_path / "form.html"))
+    assert document.kind == "html" and document.grid
+    rows = _table_lines(document)
+    assert len(rows) == len(GRID)
+    row, column = OUTPUT_LABEL
+    label = rows[row].cells[column]
+    assert (label.text, label.rows, label.cols) == ("产出指标", 3, 1)
+    for below in rows[row + 1 : row + 3]:
+        assert below.cells[column].text == ""
+        assert (below.cells[column].rows, below.cells[column].cols) == (1, 1)
+    assert rows[row + 3].cells[column].text == "效益指标"
+    total = rows[TOTAL_ROW].cells[0]
+    assert (total.text, total.cols) == ("总分", 6)
+    assert [c.text for c in rows[TOTAL_ROW].cells[1:6]] == [""] * 5
+    assert rows[TOTAL_ROW].cells[6].text == "100"
+    # every position of the grid is a cell of its own column, covered or not
+    for line in rows:
+        assert [c.column for c in line.cells] == list(range(WIDTH))
+    for r, c in covered():
+        assert rows[r].cells[c].text == ""
+
+
+def test_addresses_name_table_row_and_column(tmp_path: Path) -> None:
+    document = load_document(write_html(tmp_path / "form.html"))
+    rows = _table_lines(document)
+    # the layout table wrapping the form is not counted: the form is table 1
+    assert rows[0].cells[0].address == "table 1 row 1 col 1"
+    row, column = OUTPUT_LABEL
+    assert rows[row].cells[column].address == f"table 1 row {row + 1} col {column + 1}"
+    assert rows[FIRST_INDICATOR].cells[8].text == "偏差原因分析及改进措施"
+    assert rows[FIRST_INDICATOR].cells[8].address == f"table 1 row {FIRST_INDICATOR + 1} col 9"
+
+
+def test_text_around_the_form_is_kept_as_one_cell_lines_in_order(tmp_path: Path) -> None:
+    document = load_document(write_html(tmp_path / "form.html"))
+    first, last = document.lines[0], document.lines[-1]
+    assert [c.text for c in first.cells] == ["首页 > 信息公开 > 财政预决算"]
+    assert [c.text for c in last.cells] == ["主办单位：某区财政局 联系电话：021-00000000"]
+    assert "td {" not in "".join(line.text for line in document.lines)  # <style> is not text
+    assert [line.number for line in document.lines] == list(range(1, len(document.lines) + 1))
+
+
+@pytest.mark.parametrize("charset", ["gbk", "gb2312"])
+def test_a_gbk_page_decodes_by_its_declared_charset(tmp_path: Path, charset: str) -> None:
+    path = write_html(tmp_path / "form.htm", charset=charset)
+    page = path.read_bytes()
+    with pytest.raises(UnicodeDecodeError):
+        page.decode("utf-8")
+    # 喆 is in GBK but not in GB2312, as on real pages that declare gb2312
+    path.write_bytes(page.replace("测试项目".encode("gb18030"), "喆测试项目".encode("gb18030")))
+    document = load_document(path)
+    assert document.encoding == "gb18030"
+    assert any(cell.text == "喆测试项目" for line in document.lines for cell in line.cells)
+
+
+def test_breaks_spaces_and_inner_tables_inside_cells(tmp_path: Path) -> None:
+    path = tmp_path / "cells.html"
+    path.write_text(
+        "<table>"
+        "<tr><th>一级<br/>指标</th><td><p>第一段</p><p>第二段</p></td><td>&nbsp;12,345.60&nbsp;</td></tr>"
+        "<tr><td>名称</td><td colspan='2'>A<table><tr><td>甲</td><td>乙</td></tr></table></td></tr>"
+        "<tr style='display:none'><td>隐藏</td></tr>"
+        "</table>",
+        encoding="utf-8",
+    )
+    document = load_document(path)
+    assert [c.text for c in document.lines[0].cells] == ["一级\n指标", "第一段\n第二段", "12,345.60"]
+    second = document.lines[1].cells
+    assert (second[1].text, second[1].cols) == ("A\n甲 乙", 2)
+    assert len(document.lines) == 2
+
+
+def test_consecutive_tables_are_separated_by_one_blank_line(tmp_path: Path) -> None:
+    path = tmp_path / "two.html"
+    path.write_text(
+        "<html><body><table><tr><td>项目名称</td><td>甲</td></tr></table>"
+        "<table><tr><td>绩效指标</td></tr></table><p>说明：无</p><table><tr><td>乙</td></tr></table></body></html>",
+        encoding="utf-8",
+    )
+    document = load_document(path)
+    assert [line.text for line in document.lines] == ["项目名称\t甲", "", "绩效指标", "说明：无", "乙"]
+    assert document.lines[2].cells[0].address == "table 2 row 1 col 1"
+    assert document.lines[4].cells[0].address == "table 3 row 1 col 1"
+
+
+def test_rowspan_past_the_last_row_is_clipped(tmp_path: Path) -> None:
+    path = tmp_path / "clip.html"
+    path.write_text("<table><tr><td rowspan='9'>A</td><td>1</td></tr><tr><td>2</td></tr></table>", encoding="utf-8")
+    document = load_document(path)
+    assert document.lines[0].cells[0].rows == 2
+    assert [c.text for c in document.lines[1].cells] == ["", "2"]
+
+
+def test_an_xls_that_is_an_html_table_is_read_as_html(tmp_path: Path) -> None:
+    path = write_html(tmp_path / "export.xls", wrap=False)
+    document = load_document(path)
+    assert document.kind == "html"
+    assert document.lines[0].cells[0].text == "财政项目支出绩效自评表"
+
+
+def test_a_page_without_a_table_is_refused_by_name(tmp_path: Path) -> None:
+    path = tmp_path / "news.html"
+    path.write_text("<html><body><h1>新闻</h1><p>项目支出绩效自评表见附件。</p></body></html>", encoding="utf-8")
+    with pytest.raises(NoTableError) as caught:
+        load_document(path)
+    assert caught.value.path == str(path)
+    assert "no <table>" in str(caught.value)
+
+
+def test_an_empty_html_file_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "empty.html"
+    path.write_bytes(b"  \n")
+    with pytest.raises(EmptyInputError):
+        load_document(path)
+
+
+def test_extract_reads_the_form_from_a_saved_page(tmp_path: Path) -> None:
+    path = write_html(tmp_path / "form.html", charset="gbk")
+    envelope = extract_cli(path)
+    assert envelope["source"]["kind"] == "html"
+    record = envelope["record"]
+    assert record["project_name"] == "测试项目"
+    assert record["funding"]["total"]["executed"] == "80000"
+    # the merged 一级指标 label applies to every row it covers
+    assert [i["level1"] for i in record["indicators"][:3]] == ["产出指标"] * 3
+    assert record["total_score"] == "100"

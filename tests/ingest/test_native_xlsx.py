@@ -1,0 +1,121 @@
+"""XLSX workbooks: merged ranges, displayed numbers, sheets, formulas and
+workbooks that cannot be read."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from crossfoot.errors import CorruptFileError, EmptyInputError, UnsupportedFormatError
+from crossfoot.ingest import load_document
+from tests.ingest.native_forms import GRID, OUTPUT_LABEL, TOTAL_ROW, WIDTH, covered, extract_cli, write_xlsx
+
+
+def test_a_merged_range_over_three_rows_keeps_its_extent(tmp_path: Path) -> None:
+    document = load_document(write_xlsx(tmp_path / "form.xlsx"))
+    assert document.kind == "xlsx" and document.grid
+    assert len(document.lines) == len(GRID)
+    row, column = OUTPUT_LABEL
+    label = document.lines[row].cells[column]
+    assert (label.text, label.rows, label.cols) == ("产出指标", 3, 1)
+    assert [document.lines[row + k].cells[column].text for k in (1, 2)] == ["", ""]
+    assert document.lines[TOTAL_ROW].cells[0].cols == 6
+    for r, c in covered():
+        assert document.lines[r].cells[c].text == ""
+    for line in document.lines:
+        assert [c.column for c in line.cells] == list(range(WIDTH))
+
+
+def test_addresses_are_sheet_and_cell(tmp_path: Path) -> None:
+    document = load_document(write_xlsx(tmp_path / "form.xlsx"))
+    row, column = OUTPUT_LABEL
+    assert document.lines[row].cells[column].address == f"自评表!B{row + 1}"
+    assert document.lines[0].cells[0].address == "自评表!A1"
+    assert document.lines[5].cells[2].address == "自评表!C6"
+
+
+def test_numbers_show_as_their_format_displays_them(tmp_path: Path) -> None:
+    document = load_document(write_xlsx(tmp_path / "form.xlsx"))
+    total = [c.text for c in document.lines[5].cells]
+    assert total[1:8] == ["年度资金总额", "100,000.00", "80000.00", "80,000", "10", "100.00%", "10"]
+
+
+def test_sheet_margins_hidden_sheets_formulas_and_sheet_order(tmp_path: Path) -> None:
+    workbook = openpyxl.Workbook()
+    first = workbook.active
+    first.title = "Sheet1"
+    first["C3"] = "项目名称"
+    first["D3"] = "甲"
+    first["D4"] = 403.7
+    first["D4"].number_format = "0.00"
+    first["E4"] = 0.9862
+    first["E4"].number_format = "0.0%"
+    first["F4"] = "=D4*2"  # saved by openpyxl: no calculated value in the file
+    hidden = workbook.create_sheet("底稿")
+    hidden["A1"] = "不公开"
+    hidden.sheet_state = "hidden"
+    second = workbook.create_sheet("My Sheet")
+    second["A1"] = "第二张表"
+    path = tmp_path / "book.xlsx"
+    workbook.save(path)
+    document = load_document(path)
+    # the empty margin (rows 1-2, columns A-B) is not part of the grid, nor
+    # is column F, whose only cell is a formula without a value
+    assert [c.text for c in document.lines[0].cells] == ["项目名称", "甲", ""]
+    assert [c.text for c in document.lines[1].cells] == ["", "403.70", "98.6%"]
+    assert document.lines[1].cells[2].address == "Sheet1!E4"
+    assert document.lines[2].text == ""  # one blank line between sheets
+    assert document.lines[3].cells[0].text == "第二张表"
+    assert document.lines[3].cells[0].address == "'My Sheet'!A1"
+    assert "不公开" not in "".join(line.text for line in document.lines)
+    assert any("'底稿' is hidden" in note for note in document.notes)
+    assert any("Sheet1!F4" in note and "=D4*2" in note for note in document.notes)
+
+
+def test_an_empty_workbook_is_refused_by_name(tmp_path: Path) -> None:
+    path = tmp_path / "empty.xlsx"
+    openpyxl.Workbook().save(path)
+    with pytest.raises(EmptyInputError) as caught:
+        load_document(path)
+    assert caught.value.path == str(path)
+
+
+def test_an_xlsx_that_is_not_a_zip_is_refused_by_name(tmp_path: Path) -> None:
+    path = tmp_path / "fake.xlsx"
+    path.write_bytes(b"\x01\x02 this is not a workbook \x00\x00")
+    with pytest.raises(CorruptFileError) as caught:
+        load_document(path)
+    assert caught.value.path == str(path)
+    assert "not a zip archive" in str(caught.value)
+
+
+def test_a_truncated_xlsx_is_refused(tmp_path: Path) -> None:
+    whole = write_xlsx(tmp_path / "whole.xlsx").read_bytes()
+    path = tmp_path / "cut.xlsx"
+    path.write_bytes(whole[: len(whole) // 2])
+    with pytest.raises(CorruptFileError) as caught:
+        load_document(path)
+    assert str(path) in str(caught.value)
+
+
+def test_a_zip_that_is_not_a_workbook_says_what_crossfoot_reads(tmp_path: Path) -> None:
+    import zipfile
+
+    path = tmp_path / "forms.zip"
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("a.txt", "财政项目支出绩效自评表")
+    with pytest.raises(UnsupportedFormatError) as caught:
+        load_document(path)
+    assert "unpack it" in str(caught.value) and ".xlsx" in str(caught.value)
+
+
+def test_extract_reads_the_form_from_a_workbook(tmp_path: Path) -> None:
+    path = write_xlsx(tmp_path / "form.xlsx")
+    envelope = extract_cli(path)
+    assert envelope["source"]["kind"] == "xlsx"
+    record = envelope["record"]
+    assert record["project_name"] == "测试项目"
+    assert record["funding"]["total"]["initial_budget"] == "100000.00"
+    assert [i["level1"] for i in record["indicators"][:3]] == ["产出指标"] * 3
