@@ -6,7 +6,7 @@ import re
 import unicodedata
 from decimal import Decimal
 
-from crossfoot.extract.rules.cells import Located, Reading, span
+from crossfoot.extract.rules.cells import Located, Reading, is_vertical_header, span
 from crossfoot.extract.tables.columns import Header, find_header, place_cells
 from crossfoot.extract.tables.lexicon import Lexicon, label_key, score_note
 from crossfoot.extract.values import is_number
@@ -15,8 +15,12 @@ from crossfoot.model import FUNDING_COLUMNS, Funding, FundingRow, Record, Severi
 
 __all__ = ["read_funding_block", "read_goal_block", "read_title_block"]
 
-_YEAR = re.compile(r"(20\d{2})\s*年度?")
+#: "(2023年度)", "2023年度…自评表", "2023年…项目自评表"; never a date (2023年3月20日)
+_YEAR = re.compile(r"(20\d{2})\s*年度|[(（]\s*(20\d{2})\s*年?\s*[)）]|(20\d{2})\s*年(?!\s*\d{1,2}\s*月)(?=.*自评)")
+#: where an inline value ends: the next "label:" in the same cell
+_NEXT_LABEL = re.compile(r"\s{2,}|\s*[\u4e00-\u9fff]{2,8}\s*:")
 _NUMBERED_GOAL = re.compile(r"^(目标|完成情况)(\d+)[:：]?(.*)$", re.S)
+_SECTION = re.compile(r"^\d{1,2}[.、]\D")
 _UNIT_WORDS = ("资金", "预算", "金额", "单位")
 
 
@@ -30,7 +34,7 @@ def _colon_value(cell: Cell, words: list[str]) -> str | None:
     for word in sorted(words, key=len, reverse=True):
         match = re.match(rf"^\s*{re.escape(word)}\s*:\s*(.+)$", folded, re.S)
         if match and match.group(1).strip():
-            return match.group(1).strip()
+            return _NEXT_LABEL.split(match.group(1).strip(), maxsplit=1)[0].strip() or None
     return None
 
 
@@ -39,9 +43,10 @@ def read_title_block(lines: list[Line], lexicon: Lexicon, reading: Reading, reco
     a label cell and the next filled cell right of it (or ``label：value``)."""
     for line in lines[: max(stop, 1)]:
         match = _YEAR.search(_fold(line.text))
-        if match and ("自评" in line.text or "年度" in line.text or len(line.filled) == 1):
-            record.year = int(match.group(1))
-            reading.provenance["year"] = [span((line, _cell_with(line, match.group(1))))]
+        if match:
+            year = next(g for g in match.groups() if g)
+            record.year = int(year)
+            reading.provenance["year"] = [span((line, _cell_with(line, year)))]
             break
     else:
         reading.note("year_unread", "no report year (20xx 年度) in the title block", ["year"], Severity.info)
@@ -227,10 +232,19 @@ def read_goal_block(lines: list[Line], lexicon: Lexicon, reading: Reading, recor
         reading.note("goals_unread", "no goal header (预期目标 / 实际完成情况)", ["goal_expected", "goal_actual"])
         return
     head = lines[header_at]
+    leftmost = min(c.column for c in columns.values())
     for line in lines[header_at:stop]:
         if line is not head and (_is_funding_header(line, lexicon) or _starts_table(line, lexicon)):
             break
+        if line is not head and any(
+            c.column < leftmost and not is_vertical_header(c.text) for c in line.filled
+        ):
+            break  # a new row label left of the goal columns
+        if line is not head and _SECTION.match(_fold(line.filled[0].text)):
+            break  # the next numbered part of the block (2.项目实施内容及过程概述)
         for cell in line.filled:
+            if cell.column < leftmost and line is not head:
+                continue
             if lexicon.match("goals", cell.text) or (line is not head and lexicon.match("header", cell.text)):
                 continue
             if line is head and all(cell.column <= c.column for c in columns.values()):

@@ -222,6 +222,14 @@ def _read_totals(line: Line, header: Header, grid: bool, reading: Reading, recor
         has_weight, has_score = header.column("weight") is not None, header.column("score") is not None
         if len(numbers) >= 2 and has_weight:
             weight, score = (line, numbers[-2]), (line, numbers[-1])
+        elif has_weight and has_score:  # one number: under the nearer column
+            only = numbers[-1]
+            w, s = header.column("weight"), header.column("score")
+            assert w is not None and s is not None
+            if abs(only.column - w.centre) < abs(only.column - s.centre):
+                weight = (line, only)
+            else:
+                score = (line, only)
         elif has_score or not has_weight:
             score = (line, numbers[-1])
         else:
