@@ -356,9 +356,7 @@ def check_missing(record: Record, prints: frozenset[str] | None = None) -> Itera
             message="no 总分 row was read",
             fields=["total_weight", "total_score"],
         )
-    columns = [
-        c for c in ("weight", "score") if _uses(record, prints, f"indicator_{c}")
-    ]
+    columns = [c for c in ("weight", "score") if _uses(record, prints, f"indicator_{c}")]
     for n, indicator in enumerate(record.indicators):
         for column in columns:
             if getattr(indicator, column) is None:

@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 
 from pydantic import BaseModel, ConfigDict
 
 from crossfoot.errors import NoFormError
 from crossfoot.ingest.document import Document, Line
+from crossfoot.lexicon import Lexicon, label_key, load_lexicon
 
 __all__ = ["FormSlice", "compact", "split_forms"]
 
 _TITLE_MARK = "自评表"
-_NAME_LABEL = "项目名称"
 
 
 @lru_cache(maxsize=8192)
@@ -39,22 +40,86 @@ class FormSlice(BaseModel):
         return self.lines[-1].number
 
 
-def _starts(document: Document) -> list[int]:
-    titles = [i for i, line in enumerate(document.lines) if _TITLE_MARK in compact(line.text)]
-    if titles:
-        return titles
-    # A dump that lost its titles still has one 项目名称 row per form.
-    return [i for i, line in enumerate(document.lines) if line.filled and compact(line.filled[0].text) == _NAME_LABEL]
+#: a preamble line above a form's 项目名称 row: titles, years, units, codes
+_PREAMBLE = re.compile(
+    r"自评表|绩效自评|公开\d+表|报表编号|表\s*\d+$|^[(（]?\s*20\d{2}\s*年度?\s*[)）]?$|单位名称|金额单位|单位[:：]|填报日期|填报单位"
+)
+_PREAMBLE_REACH = 8
 
 
-def split_forms(document: Document) -> list[FormSlice]:
-    """Cut a document into forms at each title line.
+def _name_rows(document: Document, lexicon: Lexicon) -> list[int]:
+    """Lines that print a project-name label (项目名称, 专项名称, …)."""
+    rows = []
+    for i, line in enumerate(document.lines):
+        for cell in line.filled[:3]:
+            if lexicon.match("header", cell.text) == "project_name" or _inline_name(cell.text, lexicon):
+                rows.append(i)
+                break
+    return rows
+
+
+def _inline_name(text: str, lexicon: Lexicon) -> bool:
+    key = label_key(text)
+    return any(key.startswith(label_key(w) + ":") for w in lexicon.header.get("project_name", []))
+
+
+def _has_blocks(lines: list[Line], lexicon: Lexicon) -> bool:
+    """Whether lines hold a funding or indicator header: a form's body."""
+    for line in lines:
+        fields = {lexicon.match("funding_columns", c.text) for c in line.filled}
+        fields |= {lexicon.match("indicator_columns", c.text) for c in line.filled}
+        fields.discard(None)
+        fields.discard("ignored")
+        if len(fields) >= 2:
+            return True
+    return False
+
+
+def _is_preamble(line: Line) -> bool:
+    return line.is_blank or any(_PREAMBLE.search(compact(c.text)) for c in line.filled)
+
+
+def _structural_starts(document: Document, lexicon: Lexicon) -> list[int]:
+    """One start per 项目名称 row that opens a form body, moved up over its
+    title block. A 项目名称 row repeated before any body (a page header) opens
+    nothing, and a title repeated inside a form never cuts it."""
+    names = _name_rows(document, lexicon)
+    opening: list[int] = []
+    for k, at in enumerate(names):
+        end = names[k + 1] if k + 1 < len(names) else len(document.lines)
+        if opening and not _has_blocks(document.lines[opening[-1] : at], lexicon):
+            continue
+        if not _has_blocks(document.lines[at:end], lexicon) and opening:
+            continue
+        opening.append(at)
+    starts: list[int] = []
+    for at in opening:
+        floor = starts[-1] + 1 if starts else 0
+        start = at
+        while start - 1 >= max(floor, at - _PREAMBLE_REACH) and _is_preamble(document.lines[start - 1]):
+            start -= 1
+        while start < at and document.lines[start].is_blank:
+            start += 1
+        starts.append(start)
+    return starts
+
+
+def _title_starts(document: Document) -> list[int]:
+    return [i for i, line in enumerate(document.lines) if _TITLE_MARK in compact(line.text)]
+
+
+def split_forms(document: Document, lexicon: Lexicon | None = None) -> list[FormSlice]:
+    """Cut a document into forms by their structure: a project-name row with
+    a funding block or an indicator table under it, whatever the title says
+    (项目支出绩效自评表, 项目自评表, 绩效目标自评表, …) or if there is none.
+    A document with no project-name row is cut at its 自评表 titles.
 
     Raises NoFormError when nothing in the document looks like a form.
     """
-    starts = _starts(document)
+    lexicon = lexicon or load_lexicon()
+    starts = _structural_starts(document, lexicon) or _title_starts(document)
     if not starts:
-        raise NoFormError("no 财政项目支出绩效自评表 found", path=document.path)
+        raise NoFormError("no 财政项目支出绩效自评表 (no 项目名称 row, no 自评表 title) found", path=document.path)
     ends = [*starts[1:], len(document.lines)]
     forms: list[FormSlice] = []
     for index, (start, end) in enumerate(zip(starts, ends, strict=True)):

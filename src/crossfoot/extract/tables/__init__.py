@@ -26,7 +26,7 @@ from crossfoot.extract.rules.cells import Reading
 from crossfoot.extract.tables.blocks import read_funding_block, read_goal_block, read_title_block
 from crossfoot.extract.tables.detect import detect_template
 from crossfoot.extract.tables.indicators import read_indicator_table
-from crossfoot.extract.tables.lexicon import Lexicon, TemplateProfile, load_lexicon
+from crossfoot.lexicon import Lexicon, TemplateProfile, load_lexicon
 from crossfoot.model import Finding, Record, Severity
 from crossfoot.segment import FormSlice
 
@@ -69,7 +69,9 @@ class TablesReader:
             missing.append("an indicator table header with no rows under it")
         profile = lexicon.profile(template)
         if not table.total_found and table.header is not None and _prints_total(profile, record):
-            reading.note("total_row_unread", "no 总分 / 合计 row: the form may be cut short", ["total_score"], Severity.error)
+            reading.note(
+                "total_row_unread", "no 总分 / 合计 row: the form may be cut short", ["total_score"], Severity.error
+            )
         if missing:
             reading.findings.append(layout_finding(missing))
         meta: dict[str, Any] = {"template": template, "reader": "tables", **_prints_meta(profile)}

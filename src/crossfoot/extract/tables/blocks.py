@@ -7,10 +7,10 @@ import unicodedata
 from decimal import Decimal
 
 from crossfoot.extract.rules.cells import Located, Reading, is_vertical_header, span
-from crossfoot.extract.tables.columns import Header, find_header, place_cells
-from crossfoot.extract.tables.lexicon import Lexicon, label_key, score_note
+from crossfoot.extract.tables.columns import Header, find_header, note_unknown_columns, place_cells
 from crossfoot.extract.values import is_number
 from crossfoot.ingest.document import Cell, Line
+from crossfoot.lexicon import Lexicon, label_key, score_note
 from crossfoot.model import FUNDING_COLUMNS, Funding, FundingRow, Record, Severity
 
 __all__ = ["read_funding_block", "read_goal_block", "read_title_block"]
@@ -117,7 +117,7 @@ def read_funding_block(
     if found is None:
         return funding, None
     at, header = found
-    _note_unknown_columns(header, reading, "funding")
+    note_unknown_columns(header, reading, "funding")
     block_weight = _block_weight(lines, at, header)
     label_columns = _label_columns(header)
     for line in lines[at + len(header.lines) : stop]:
@@ -133,20 +133,24 @@ def read_funding_block(
                 if funding.total is not None or _starts_other_block(line, lexicon):
                     break
                 continue
-            if funding.total is not None or any(c.column in label_columns for c in line.filled if not is_number(c.text)):
+            if funding.total is not None or any(
+                c.column in label_columns for c in line.filled if not is_number(c.text)
+            ):
                 break
             row = "total"  # a block with one unlabelled row of figures (湖北: 预算执行情况)
         else:
             row = label[0]
-        if getattr(funding, row) is not None:
-            if any(getattr(getattr(funding, row), f) is not None for f in FUNDING_COLUMNS) or not numbers:
-                reading.note(
-                    "funding_row_extra",
-                    f"line {line.number}: a second {row} row ({line.filled[0].text!r}); the first is in the record",
-                    [f"funding.{row}"],
-                    Severity.info,
-                )
-                continue
+        earlier = getattr(funding, row)
+        if earlier is not None and (any(getattr(earlier, f) is not None for f in FUNDING_COLUMNS) or not numbers):
+            # several rows fill one field (财政专户管理资金, 单位资金, 其他资金 -> other):
+            # the first that prints figures is the record's, the rest are noted
+            reading.note(
+                "funding_row_extra",
+                f"line {line.number}: a second {row} row ({line.filled[0].text!r}); the first is in the record",
+                [f"funding.{row}"],
+                Severity.info,
+            )
+            continue
         values = {
             name: reading.number(f"funding.{row}.{name}", placed[name][0] if placed.get(name) else None)
             for name in FUNDING_COLUMNS
@@ -188,23 +192,7 @@ def _row_label(line: Line, lexicon: Lexicon) -> tuple[str, Cell] | None:
 
 
 def _starts_other_block(line: Line, lexicon: Lexicon) -> bool:
-    return any(
-        lexicon.match("goals", c.text) or lexicon.match("indicator_columns", c.text) for c in line.filled
-    )
-
-
-def _note_unknown_columns(header: Header, reading: Reading, block: str) -> None:
-    first = min((c.first for c in header.columns), default=0)
-    for line, cell in header.unknown:
-        if cell.column > first:
-            reading.provenance.setdefault(f"unknown_columns.{block}", []).append(span((line, cell)))
-            reading.note(
-                "column_unknown",
-                f"line {line.number}: the {block} column {cell.text.strip()!r} is not in the lexicon; "
-                "its cells are kept in provenance, not in the record",
-                [block],
-                Severity.info,
-            )
+    return any(lexicon.match("goals", c.text) or lexicon.match("indicator_columns", c.text) for c in line.filled)
 
 
 def read_goal_block(lines: list[Line], lexicon: Lexicon, reading: Reading, record: Record, stop: int) -> None:
@@ -236,9 +224,7 @@ def read_goal_block(lines: list[Line], lexicon: Lexicon, reading: Reading, recor
     for line in lines[header_at:stop]:
         if line is not head and (_is_funding_header(line, lexicon) or _starts_table(line, lexicon)):
             break
-        if line is not head and any(
-            c.column < leftmost and not is_vertical_header(c.text) for c in line.filled
-        ):
+        if line is not head and any(c.column < leftmost and not is_vertical_header(c.text) for c in line.filled):
             break  # a new row label left of the goal columns
         if line is not head and _SECTION.match(_fold(line.filled[0].text)):
             break  # the next numbered part of the block (2.项目实施内容及过程概述)

@@ -16,16 +16,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from crossfoot.extract.rules.cells import is_vertical_header
-from crossfoot.extract.tables.lexicon import Lexicon, label_key
+from crossfoot.extract.rules.cells import Reading, is_vertical_header, span
 from crossfoot.extract.values import DASHES, is_number
 from crossfoot.ingest.document import Cell, Line
+from crossfoot.lexicon import Lexicon
+from crossfoot.model import Severity
 
-__all__ = ["Column", "Header", "Placed", "find_header", "place_cells"]
+__all__ = ["Column", "Header", "Placed", "find_header", "note_unknown_columns", "place_cells"]
 
-NUMERIC_FIELDS = frozenset(
-    {"initial_budget", "annual_budget", "executed", "execution_rate", "weight", "score"}
-)
+NUMERIC_FIELDS = frozenset({"initial_budget", "annual_budget", "executed", "execution_rate", "weight", "score"})
 LABEL_FIELDS = frozenset({"level1", "level2"})
 
 #: what it costs to leave a printed cell unplaced / to misplace a type
@@ -60,7 +59,7 @@ class Header:
     unknown: list[tuple[Line, Cell]] = field(default_factory=list)
 
     def fields(self) -> set[str]:
-        return {c.field for c in self.columns}
+        return {c.field for c in self.columns if c.field != "ignored"}
 
     def column(self, name: str) -> Column | None:
         return next((c for c in self.columns if c.field == name), None)
@@ -77,7 +76,7 @@ def _header_columns(line: Line, lexicon: Lexicon, category: str) -> tuple[list[C
         name = lexicon.match(category, cell.text)
         if name is None:
             unknown.append(cell)
-        elif name != "ignored":
+        else:  # an "ignored" column (原因, 备注) still takes its cells
             columns.append(Column(name, cell.column, cell.column + cell.cols - 1, cell, line))
     return columns, unknown
 
@@ -91,7 +90,7 @@ def find_header(
     指标性质 / 指标值 / 度量单位)."""
     for index, line in enumerate(lines):
         columns, unknown = _header_columns(line, lexicon, category)
-        names = {c.field for c in columns}
+        names = {c.field for c in columns} - {"ignored"}
         if len(names) < required or (must and not names & must):
             continue
         header = Header([line], columns, [(line, c) for c in unknown])
@@ -132,8 +131,10 @@ def _fits(column: Column, cell: Cell) -> float:
     or a number under the 三级指标 name, a bare number as a deviation reason."""
     text = cell.text
     if column.field in NUMERIC_FIELDS:
-        ok = is_number(text) or is_placeholder(text) or any(ch.isdigit() for ch in text)
-        return 0.0 if ok else _WRONG_TYPE
+        # a short cell with digits ("30,000元", an OCR'd "l0O") stays a number
+        # cell, so that reading it gives a finding rather than a shifted row
+        short_digits = len(text.strip()) <= 12 and any(ch.isdigit() for ch in text)
+        return 0.0 if is_number(text) or is_placeholder(text) or short_digits else _WRONG_TYPE
     if column.field in LABEL_FIELDS:
         return 0.0 if _is_level_label(text) or is_vertical_header(text) else _WRONG_TYPE
     if column.field == "name" and (is_number(text) or _is_level_label(text)):
@@ -202,5 +203,15 @@ def _place_by_alignment(line: Line, cells: list[Cell], columns: list[Column]) ->
     return placed, stray
 
 
-def label_text(cell: Cell) -> str:
-    return label_key(cell.text)
+def note_unknown_columns(header: Header, reading: Reading, block: str) -> None:
+    first = min((c.first for c in header.columns), default=0)
+    for line, cell in header.unknown:
+        if cell.column > first:
+            reading.provenance.setdefault(f"unknown_columns.{block}", []).append(span((line, cell)))
+            reading.note(
+                "column_unknown",
+                f"line {line.number}: the {block} column {cell.text.strip()!r} is not in the lexicon; "
+                "its cells are kept in provenance, not in the record",
+                [block],
+                Severity.info,
+            )

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import unicodedata
 
-from crossfoot.extract.tables.lexicon import Lexicon, label_key
 from crossfoot.ingest.document import Line
+from crossfoot.lexicon import Lexicon, label_key
 
 __all__ = ["DEFAULT_TEMPLATE", "detect_template"]
 

@@ -11,16 +11,28 @@ from dataclasses import dataclass, field
 
 from crossfoot.extract.rules.cells import Located, Reading, is_vertical_header, span
 from crossfoot.extract.rules.indicators import merge_overlap
-from crossfoot.extract.tables.columns import Header, Placed, find_header, place_cells
-from crossfoot.extract.tables.lexicon import Lexicon, label_key
+from crossfoot.extract.tables.columns import Header, Placed, find_header, note_unknown_columns, place_cells
 from crossfoot.extract.values import is_number
 from crossfoot.ingest.document import Cell, Line
+from crossfoot.lexicon import Lexicon, label_key
 from crossfoot.model import HIERARCHY, LEVEL1_LABELS, LEVEL2_LABELS, PARENT, Indicator, Record, Severity
 
 __all__ = ["IndicatorTable", "normalise_level", "read_indicator_table"]
 
 #: lines that close the table (the form's closing remarks)
-_CLOSING = ("评价结论", "存在问题", "改进措施", "说明", "注:", "注：", "备注", "项目负责人", "填表人", "审核人", "联系电话")
+_CLOSING = (
+    "评价结论",
+    "存在问题",
+    "改进措施",
+    "说明",
+    "注:",
+    "注：",
+    "备注",
+    "项目负责人",
+    "填表人",
+    "审核人",
+    "联系电话",
+)
 _GRADES = frozenset({"优", "良", "中", "差", "优秀", "良好", "合格", "不合格"})
 _TARGET_PARTS = ("target_nature", "target", "target_unit")
 _TEXT_FIELDS = ("name", "target", "actual", "deviation")
@@ -102,6 +114,7 @@ def read_indicator_table(
         return table
     at, header = found
     table.header = header
+    note_unknown_columns(header, reading, "indicators")
     body_start = start + at + len(header.lines)
     covered = _cover_map(lines[start + at :]) if grid else {}
     rows: list[_Row] = []
@@ -122,8 +135,10 @@ def read_indicator_table(
             break
         placed, stray = place_cells(line, header, grid)
         labels = _labels(line, header, placed, stray, covered)
-        values = {k: v for k, v in placed.items() if k not in ("level1", "level2")}
-        values = {k: [(ln, c) for ln, c in v if not is_vertical_header(c.text) or k != "name"] for k, v in values.items()}
+        values = {k: v for k, v in placed.items() if k not in ("level1", "level2", "ignored")}
+        values = {
+            k: [(ln, c) for ln, c in v if not is_vertical_header(c.text) or k != "name"] for k, v in values.items()
+        }
         values = {k: v for k, v in values.items() if v}
         level1, level2, from1, from2 = carry
         if labels[0] is not None:
@@ -307,4 +322,3 @@ def _to_indicators(rows: list[_Row], reading: Reading) -> list[Indicator]:
             )
         )
     return indicators
-
