@@ -7,7 +7,7 @@ import unicodedata
 from decimal import Decimal
 
 from crossfoot.extract.rules.cells import Located, Reading, is_vertical_header, span
-from crossfoot.extract.tables.columns import Header, find_header, note_unknown_columns, place_cells
+from crossfoot.extract.tables.columns import SINKS, Header, find_header, note_unknown_columns, place_cells
 from crossfoot.extract.values import is_number
 from crossfoot.ingest.document import Cell, Line
 from crossfoot.lexicon import Lexicon, label_key, score_note
@@ -127,7 +127,9 @@ def read_funding_block(
             break
         label = _row_label(line, lexicon)
         placed, _ = place_cells(line, header, grid, skip={label[1].column} if label else None)
-        numbers = [c for cells in placed.values() for _, c in cells if is_number(c.text)]
+        for located in placed.get("unknown", []):
+            reading.provenance.setdefault("unmapped.funding", []).append(span(located))
+        numbers = [c for key, cells in placed.items() if key not in SINKS for _, c in cells if is_number(c.text)]
         if label is None:
             if not numbers:
                 if funding.total is not None or _starts_other_block(line, lexicon):

@@ -59,7 +59,7 @@ class Header:
     unknown: list[tuple[Line, Cell]] = field(default_factory=list)
 
     def fields(self) -> set[str]:
-        return {c.field for c in self.columns if c.field != "ignored"}
+        return {c.field for c in self.columns if c.field not in SINKS}
 
     def column(self, name: str) -> Column | None:
         return next((c for c in self.columns if c.field == name), None)
@@ -69,7 +69,14 @@ class Header:
 Placed = dict[str, list[tuple[Line, Cell]]]
 
 
+#: fields that take cells but fill nothing: known-but-unused and unknown columns
+SINKS = frozenset({"ignored", "unknown"})
+
+
 def _header_columns(line: Line, lexicon: Lexicon, category: str) -> tuple[list[Column], list[Cell]]:
+    """Named columns, and the header cells no lexicon word names. An unknown
+    header cell right of the first named column is still a column (``unknown``):
+    its cells are kept aside, never pushed into a neighbouring field."""
     columns: list[Column] = []
     unknown: list[Cell] = []
     for cell in line.filled:
@@ -78,6 +85,10 @@ def _header_columns(line: Line, lexicon: Lexicon, category: str) -> tuple[list[C
             unknown.append(cell)
         else:  # an "ignored" column (原因, 备注) still takes its cells
             columns.append(Column(name, cell.column, cell.column + cell.cols - 1, cell, line))
+    if columns:
+        first = min(c.first for c in columns)
+        columns += [Column("unknown", c.column, c.column + c.cols - 1, c, line) for c in unknown if c.column > first]
+        columns.sort(key=lambda c: (c.first, c.last))
     return columns, unknown
 
 
@@ -90,7 +101,7 @@ def find_header(
     指标性质 / 指标值 / 度量单位)."""
     for index, line in enumerate(lines):
         columns, unknown = _header_columns(line, lexicon, category)
-        names = {c.field for c in columns} - {"ignored"}
+        names = {c.field for c in columns} - SINKS
         if len(names) < required or (must and not names & must):
             continue
         header = Header([line], columns, [(line, c) for c in unknown])
@@ -207,7 +218,7 @@ def note_unknown_columns(header: Header, reading: Reading, block: str) -> None:
     first = min((c.first for c in header.columns), default=0)
     for line, cell in header.unknown:
         if cell.column > first:
-            reading.provenance.setdefault(f"unknown_columns.{block}", []).append(span((line, cell)))
+            reading.provenance.setdefault(f"unmapped.{block}", []).append(span((line, cell)))
             reading.note(
                 "column_unknown",
                 f"line {line.number}: the {block} column {cell.text.strip()!r} is not in the lexicon; "

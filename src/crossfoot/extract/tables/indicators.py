@@ -135,7 +135,9 @@ def read_indicator_table(
             break
         placed, stray = place_cells(line, header, grid)
         labels = _labels(line, header, placed, stray, covered)
-        values = {k: v for k, v in placed.items() if k not in ("level1", "level2", "ignored")}
+        for located in placed.get("unknown", []):
+            reading.provenance.setdefault("unmapped.indicators", []).append(span(located))
+        values = {k: v for k, v in placed.items() if k not in ("level1", "level2", "ignored", "unknown")}
         values = {
             k: [(ln, c) for ln, c in v if not is_vertical_header(c.text) or k != "name"] for k, v in values.items()
         }
