@@ -60,6 +60,9 @@ class Settings(BaseSettings):
     llm_backoff_base_s: float = Field(1.0, description="first backoff step for HTTP retries (exponential, jittered)")
     llm_backoff_max_s: float = Field(60.0, description="longest single wait, Retry-After included")
     llm_prompt: str = Field("extract_form.v1", description="template under prompts/, without .j2")
+    llm_prompt_templates: str = Field(
+        "extract_form.v2", description="the prompt for forms not in the Shanghai layout (it describes every template)"
+    )
     llm_extra_body: dict[str, Any] = Field(
         default_factory=dict, description="extra JSON merged into each request (provider switches)"
     )

@@ -10,6 +10,7 @@ same request.
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,6 +20,7 @@ from jinja2 import StrictUndefined, Template, TemplateError
 from jinja2.sandbox import SandboxedEnvironment
 
 from crossfoot.errors import ConfigError
+from crossfoot.lexicon import load_lexicon
 from crossfoot.model import HIERARCHY
 from crossfoot.segment import FormSlice
 
@@ -79,6 +81,7 @@ class Prompt:
         variables: dict[str, Any] = {
             "form_text": form_text,
             "hierarchy": {k: list(v) for k, v in HIERARCHY.items()},
+            **_template_words(),
         }
         try:
             context = self.template.new_context(variables)
@@ -94,6 +97,22 @@ class Prompt:
 
     def meta(self) -> dict[str, str]:
         return {"prompt_name": self.name, "prompt_version": self.version, "prompt_hash": self.hash}
+
+
+def _template_words() -> dict[str, Any]:
+    """The lexicon's words and template titles, for prompts that describe
+    every province's template (a prompt that does not use them ignores them)."""
+    lexicon = load_lexicon()
+    sections = {
+        "header": lexicon.header,
+        "funding columns": lexicon.funding_columns,
+        "funding rows": lexicon.funding_rows,
+        "indicator columns": lexicon.indicator_columns,
+        "goals": {k: v for k, v in lexicon.goals.items() if not k.endswith("_numbered")},
+        "total row": {"total": lexicon.totals},
+    }
+    words = {name: {f: w for f, w in fields.items() if f != "ignored"} for name, fields in sections.items()}
+    return {"lexicon": words, "templates": [t.title for t in lexicon.templates.values()]}
 
 
 def load_prompt(spec: str, directory: Path | None = None) -> Prompt:
@@ -113,7 +132,10 @@ def load_prompt(spec: str, directory: Path | None = None) -> Prompt:
         template = _environment().from_string(source)
     except TemplateError as exc:
         raise ConfigError(f"prompt template does not parse: {exc}", path=path) from exc
-    digest = hashlib.sha256(source.encode("utf-8")).hexdigest()
+    hashed = source
+    if "lexicon" in source:  # the words it renders are part of what it asks
+        hashed += json.dumps(_template_words(), ensure_ascii=False, sort_keys=True)
+    digest = hashlib.sha256(hashed.encode("utf-8")).hexdigest()
     return Prompt(
         name=match["name"], version=match["version"], hash=digest, source=source, path=path, template=template
     )
