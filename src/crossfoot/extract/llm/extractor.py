@@ -20,7 +20,9 @@ from crossfoot.extract.llm.align import align_record
 from crossfoot.extract.llm.cache import ResponseCache, cache_key
 from crossfoot.extract.llm.client import Endpoint, LLMClient
 from crossfoot.extract.llm.models import SCHEMA_VERSION, LLMRecord, to_record
-from crossfoot.extract.llm.prompt import load_prompt, render_form
+from crossfoot.extract.llm.prompt import Prompt, load_prompt, render_form
+from crossfoot.extract.tables.detect import RULES_TEMPLATES, template_meta
+from crossfoot.lexicon import load_lexicon
 from crossfoot.extract.llm.runlog import RunLog
 from crossfoot.extract.llm.usage import FormUsage
 from crossfoot.segment import FormSlice
@@ -46,6 +48,9 @@ class LLMExtractor:
     def __init__(self, settings: Settings, *, client: LLMClient | None = None) -> None:
         self.settings = settings
         self.prompt = load_prompt(settings.llm_prompt)
+        # forms in another province's layout get the prompt that describes them all
+        self.prompt_templates = load_prompt(settings.llm_prompt_templates)
+        self.lexicon = load_lexicon(settings.lexicon)
         self.client = client or LLMClient(settings)
         use_cache = settings.llm_cache and settings.llm_cassette is None  # a replay tests the recording
         self.cache = ResponseCache(settings.cache_dir / "llm" / "answers") if use_cache else None
@@ -121,14 +126,20 @@ class LLMExtractor:
             outcomes[form_key(form)] = result
         return outcomes
 
-    def _meta(self, key: str) -> dict[str, Any]:
+    def _prompt_for(self, form: FormSlice) -> tuple[Prompt, dict[str, Any]]:
+        """The prompt for this form's template, and the template's meta."""
+        template = template_meta(form, self.lexicon)
+        shanghai = not form.document.grid and template["template"] in RULES_TEMPLATES
+        return (self.prompt if shanghai else self.prompt_templates), template
+
+    def _meta(self, key: str, prompt: Prompt) -> dict[str, Any]:
         s = self.settings
         return {
             "backend": "llm",
             "llm_model": s.llm_model,
             "llm_mode": s.llm_mode,
             "llm_base_url": s.llm_base_url,
-            **self.prompt.meta(),
+            **prompt.meta(),
             "schema_version": SCHEMA_VERSION,
             "cache_key": key,
             "run_id": self.log.run_id,
@@ -137,8 +148,9 @@ class LLMExtractor:
 
     async def _one(self, endpoint: Endpoint, slots: asyncio.Semaphore, form: FormSlice) -> ExtractionResult:
         text = render_form(form)
-        key = cache_key(text, self.prompt.hash, self.settings.llm_model, self.settings.llm_mode, SCHEMA_VERSION)
-        meta = self._meta(key)
+        prompt, template = self._prompt_for(form)
+        key = cache_key(text, prompt.hash, self.settings.llm_model, self.settings.llm_mode, SCHEMA_VERSION)
+        meta = {**self._meta(key, prompt), **template}
         usage = FormUsage()
         hit = self.cache.get(key) if self.cache else None
         try:
@@ -147,7 +159,7 @@ class LLMExtractor:
                 self.log.record_cache_hit(form.document.path, form.index, key)
                 meta.update(llm_source="cache", cached=True, cached_cost=hit.cost)
             else:
-                answer = await self._ask(endpoint, slots, form, text, key, usage)
+                answer = await self._ask(endpoint, slots, form, prompt.messages(text), key, usage)
                 meta.update(llm_source=self.client.source, cached=False)
         except Exception as exc:
             self._count(usage, failed=True, cached=False)
@@ -162,12 +174,18 @@ class LLMExtractor:
         return result
 
     async def _ask(
-        self, endpoint: Endpoint, slots: asyncio.Semaphore, form: FormSlice, text: str, key: str, usage: FormUsage
+        self,
+        endpoint: Endpoint,
+        slots: asyncio.Semaphore,
+        form: FormSlice,
+        messages: list[dict[str, str]],
+        key: str,
+        usage: FormUsage,
     ) -> LLMRecord:
         where = {"path": form.document.path, "form": form.index}
         try:
             async with slots:
-                answer = await endpoint.ask(self.prompt.messages(text), LLMRecord, usage, **where)
+                answer = await endpoint.ask(messages, LLMRecord, usage, **where)
         finally:
             self.log.record(form.document.path, form.index, key, usage.attempts)
         assert isinstance(answer, LLMRecord)

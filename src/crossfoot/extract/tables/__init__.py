@@ -24,7 +24,7 @@ from crossfoot.extract.base import ExtractionResult
 from crossfoot.extract.rules import RulesExtractor
 from crossfoot.extract.rules.cells import Reading
 from crossfoot.extract.tables.blocks import read_funding_block, read_goal_block, read_title_block
-from crossfoot.extract.tables.detect import detect_template
+from crossfoot.extract.tables.detect import RULES_TEMPLATES, detect_template
 from crossfoot.extract.tables.indicators import read_indicator_table
 from crossfoot.lexicon import Lexicon, TemplateProfile, load_lexicon
 from crossfoot.model import Finding, Record, Severity
@@ -32,8 +32,6 @@ from crossfoot.segment import FormSlice
 
 __all__ = ["TablesReader", "TemplateExtractor", "TemplateProfile", "load_lexicon"]
 
-#: the Shanghai-layout family, which the content rules read in text and scans
-_RULES_TEMPLATES = frozenset({"shanghai", "mof_central"})
 #: rules findings that mean the rules did not find a block of the form
 _LAYOUT_MISSES = frozenset({"funding_unread", "indicator_table_unread", "total_row_unread", "project_name_unread"})
 
@@ -132,7 +130,7 @@ class TemplateExtractor:
 
     def extract(self, form: FormSlice, siblings: list[FormSlice]) -> ExtractionResult:
         template = detect_template(form.lines, self.lexicon)
-        if form.document.grid or template not in _RULES_TEMPLATES:
+        if form.document.grid or template not in RULES_TEMPLATES:
             result = self.tables.extract(form, template)
             if form.document.grid or not _has(result, "layout_unrecognized"):
                 return result
@@ -167,7 +165,7 @@ class TemplateExtractor:
 def _prints_meta(profile: TemplateProfile) -> dict[str, Any]:
     """The columns the checks should expect; the Shanghai family is checked
     strictly (every column), as it always was."""
-    if profile.name in _RULES_TEMPLATES:
+    if profile.name in RULES_TEMPLATES:
         return {}
     return {"prints": sorted(profile.prints)}
 

@@ -3,13 +3,28 @@
 from __future__ import annotations
 
 import unicodedata
+from typing import Any
 
 from crossfoot.ingest.document import Line
+from crossfoot.segment import FormSlice
 from crossfoot.lexicon import Lexicon, label_key
 
-__all__ = ["DEFAULT_TEMPLATE", "detect_template"]
+__all__ = ["DEFAULT_TEMPLATE", "RULES_TEMPLATES", "detect_template", "template_meta"]
 
 DEFAULT_TEMPLATE = "shanghai"
+#: the Shanghai-layout family, which the content rules read in text and scans
+#: and which the checks verify strictly (every column)
+RULES_TEMPLATES = frozenset({"shanghai", "mof_central"})
+
+
+def template_meta(form: FormSlice, lexicon: Lexicon) -> dict[str, Any]:
+    """``template`` (the id the form is read as) and, outside the Shanghai
+    family, ``prints``: the columns its checks expect."""
+    template = detect_template(form.lines, lexicon)
+    meta: dict[str, Any] = {"template": template}
+    if template not in RULES_TEMPLATES:
+        meta["prints"] = sorted(lexicon.profile(template).prints)
+    return meta
 
 
 def _title_lines(lines: list[Line], lexicon: Lexicon) -> set[str]:
