@@ -17,6 +17,10 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import pytest
+
+from crossfoot.errors import CrossfootError
+from crossfoot.ingest import Line, load_document
 from tests.forms import form_text
 
 #: the form's grid: rows of cell texts, every row as wide as the widest
@@ -48,6 +52,37 @@ def covered() -> set[tuple[int, int]]:
     for r, c, rs, cs in MERGES:
         out.update((r + i, c + j) for i in range(rs) for j in range(cs) if (i, j) != (0, 0))
     return out
+
+
+def assert_merges(lines: list[Line], first_row: int = 0) -> None:
+    """``lines[r]`` holds grid row r: each merge of MERGES from ``first_row``
+    on sits at its top-left position with its extent, covering empty cells,
+    and every line has one cell per grid column."""
+    row, column = OUTPUT_LABEL
+    label = lines[row].cells[column]
+    assert (label.text, label.rows, label.cols) == ("产出指标", 3, 1)
+    assert [lines[row + k].cells[column].text for k in (1, 2)] == ["", ""]
+    assert [(lines[row + k].cells[column].rows, lines[row + k].cells[column].cols) for k in (1, 2)] == [(1, 1)] * 2
+    assert lines[row + 3].cells[column].text == "效益指标"
+    total = lines[TOTAL_ROW].cells
+    assert (total[0].text, total[0].rows, total[0].cols) == ("总分", 1, 6)
+    assert total[6].text == "100"
+    for r, c in covered():
+        if r >= first_row:
+            assert lines[r].cells[c].text == ""
+    for line in lines[first_row : TOTAL_ROW + 1]:
+        assert [c.column for c in line.cells] == list(range(len(line.cells)))
+        assert len(line.cells) >= WIDTH
+
+
+def refused(path: Path, error: type[CrossfootError], says: str) -> str:
+    """load_document refuses the file with this error type, naming the file."""
+    with pytest.raises(error) as caught:
+        load_document(path)
+    assert caught.value.path == str(path)
+    message = str(caught.value)
+    assert str(path) in message and says in message
+    return message
 
 
 def _origins() -> dict[tuple[int, int], tuple[int, int]]:
@@ -98,6 +133,7 @@ def write_xlsx(path: Path) -> Path:
                 continue
             cell = sheet.cell(row=i + 1, column=j + 1)
             cell.value = text
+            cell.data_type = "s"  # a target such as "=30个" is text, not a formula
     funding_total = 6  # row 6: 年度资金总额
     sheet.cell(row=funding_total, column=3).value = 100000
     sheet.cell(row=funding_total, column=3).number_format = "#,##0.00"
@@ -155,3 +191,20 @@ def extract_cli(path: Path) -> dict[str, Any]:
     (envelope,) = [json.loads(line) for line in done.stdout.splitlines()]
     assert isinstance(envelope, dict)
     return envelope
+
+
+def assert_reads_the_form(path: Path, kind: str) -> dict[str, Any]:
+    """``crossfoot extract`` on a native file of the form above reads what a
+    text dump of it reads; returns the record."""
+    envelope = extract_cli(path)
+    assert envelope["source"]["kind"] == kind
+    record = envelope["record"]
+    assert isinstance(record, dict)
+    assert (record["project_name"], record["year"]) == ("测试项目", 2022)
+    assert record["funding"]["total"]["annual_budget"] == "80000.00"
+    names = [(i["level1"], i["name"], i["target"], i["actual"]) for i in record["indicators"]]
+    assert names[:2] == [("产出指标", "完成数量", "=30个", "58"), ("产出指标", "合格率", "=100%", "100%")]
+    # the merged 一级指标 labels apply to every row they cover
+    assert [i["level1"] for i in record["indicators"]] == ["产出指标"] * 3 + ["效益指标"] * 2 + ["满意度指标"]
+    assert (record["total_weight"], record["total_score"]) == ("100", "100")
+    return record

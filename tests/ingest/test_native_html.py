@@ -13,10 +13,10 @@ from tests.ingest.native_forms import (
     FIRST_INDICATOR,
     GRID,
     OUTPUT_LABEL,
-    TOTAL_ROW,
     WIDTH,
-    covered,
-    extract_cli,
+    assert_merges,
+    assert_reads_the_form,
+    refused,
     write_html,
 )
 
@@ -30,22 +30,7 @@ def test_a_label_merged_over_three_rows_covers_exactly_them(tmp_path: Path) -> N
     assert document.kind == "html" and document.grid
     rows = _table_lines(document)
     assert len(rows) == len(GRID)
-    row, column = OUTPUT_LABEL
-    label = rows[row].cells[column]
-    assert (label.text, label.rows, label.cols) == ("产出指标", 3, 1)
-    for below in rows[row + 1 : row + 3]:
-        assert below.cells[column].text == ""
-        assert (below.cells[column].rows, below.cells[column].cols) == (1, 1)
-    assert rows[row + 3].cells[column].text == "效益指标"
-    total = rows[TOTAL_ROW].cells[0]
-    assert (total.text, total.cols) == ("总分", 6)
-    assert [c.text for c in rows[TOTAL_ROW].cells[1:6]] == [""] * 5
-    assert rows[TOTAL_ROW].cells[6].text == "100"
-    # every position of the grid is a cell of its own column, covered or not
-    for line in rows:
-        assert [c.column for c in line.cells] == list(range(WIDTH))
-    for r, c in covered():
-        assert rows[r].cells[c].text == ""
+    assert_merges(rows)
 
 
 def test_addresses_name_table_row_and_column(tmp_path: Path) -> None:
@@ -129,26 +114,14 @@ def test_an_xls_that_is_an_html_table_is_read_as_html(tmp_path: Path) -> None:
 def test_a_page_without_a_table_is_refused_by_name(tmp_path: Path) -> None:
     path = tmp_path / "news.html"
     path.write_text("<html><body><h1>新闻</h1><p>项目支出绩效自评表见附件。</p></body></html>", encoding="utf-8")
-    with pytest.raises(NoTableError) as caught:
-        load_document(path)
-    assert caught.value.path == str(path)
-    assert "no <table>" in str(caught.value)
+    refused(path, NoTableError, "no <table>")
 
 
 def test_an_empty_html_file_is_refused(tmp_path: Path) -> None:
     path = tmp_path / "empty.html"
     path.write_bytes(b"  \n")
-    with pytest.raises(EmptyInputError):
-        load_document(path)
+    refused(path, EmptyInputError, "empty file")
 
 
 def test_extract_reads_the_form_from_a_saved_page(tmp_path: Path) -> None:
-    path = write_html(tmp_path / "form.html", charset="gbk")
-    envelope = extract_cli(path)
-    assert envelope["source"]["kind"] == "html"
-    record = envelope["record"]
-    assert record["project_name"] == "测试项目"
-    assert record["funding"]["total"]["executed"] == "80000"
-    # the merged 一级指标 label applies to every row it covers
-    assert [i["level1"] for i in record["indicators"][:3]] == ["产出指标"] * 3
-    assert record["total_score"] == "100"
+    assert_reads_the_form(write_html(tmp_path / "form.html", charset="gbk"), "html")

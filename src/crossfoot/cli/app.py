@@ -12,7 +12,7 @@ __all__ = ["ExitCode", "app", "console", "err_console", "fail_line"]
 
 app = typer.Typer(
     name="crossfoot",
-    help="Turn messy 财政项目支出绩效自评表 dumps, PDFs and scans into checked records.",
+    help="Turn messy 财政项目支出绩效自评表 (text dumps, PDFs, scans, HTML, XLSX/XLS, DOCX, CSV) into checked records.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     add_completion=False,

@@ -16,7 +16,10 @@ from crossfoot.cli.settings import build_extractor, build_settings, print_llm_su
 
 @app.command()
 def extract(
-    inputs: Annotated[list[Path], typer.Argument(help="files or folders (.txt/.tsv dumps, PDFs, images)")],
+    inputs: Annotated[
+        list[Path],
+        typer.Argument(help="files or folders: .txt/.tsv dumps, PDFs, scans, .html, .xlsx/.xls, .docx, .csv"),
+    ],
     output: Annotated[
         Path | None, typer.Option("-o", "--output", help="write JSONL here (atomically) instead of stdout")
     ] = None,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import importlib
+from collections.abc import Callable
 from pathlib import Path
 
 from crossfoot.errors import MissingInputError
@@ -15,6 +17,9 @@ __all__ = ["READ_FORMATS", "SUPPORTED_SUFFIXES", "Cell", "Document", "Line", "de
 PDF_SUFFIXES = frozenset({".pdf"})
 IMAGE_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".tif", ".tiff"})
 SUPPORTED_SUFFIXES = frozenset({".txt", ".tsv", ".md"}) | PDF_SUFFIXES | IMAGE_SUFFIXES | GRID_SUFFIXES
+
+#: native grid formats -> the ingest module whose read_<format> reads them
+_NATIVE_MODULES = {"html": "html", "xlsx": "xlsx", "xls": "xls", "docx": "docx", "csv": "delimited"}
 
 
 def load_document(path: Path, settings: Settings | None = None) -> Document:
@@ -34,12 +39,9 @@ def load_document(path: Path, settings: Settings | None = None) -> Document:
         from crossfoot.ingest.ocr import read_image  # heavy: OCR engine
 
         return read_image(path, settings)
-    if kind == "html":
-        from crossfoot.ingest.html import read_html  # heavy: lxml
-
-        return read_html(path, data)
-    if kind == "xlsx":
-        from crossfoot.ingest.xlsx import read_xlsx  # heavy: openpyxl
-
-        return read_xlsx(path, data)
+    if kind in _NATIVE_MODULES:
+        # each native reader imports its library (lxml, openpyxl, ...) only when used
+        module = importlib.import_module(f"crossfoot.ingest.{_NATIVE_MODULES[kind]}")
+        reader: Callable[[Path, bytes], Document] = getattr(module, f"read_{kind}")
+        return reader(path, data)
     return read_text_dump(path)

@@ -103,6 +103,12 @@ def _ole_format(data: bytes, path: Path) -> Format:
         raise _unsupported("ppt", path)
     if found in {"Workbook", "Book"}:
         return "xls"
+    # no stream name found: a damaged file; its name says what it was meant to be
+    suffix = path.suffix.lower()
+    if suffix in {".xls", ".et"}:
+        return "xls"  # xlrd names the damage
+    if suffix in {".doc", ".wps"}:
+        raise _unsupported("doc", path)
     raise _unsupported("ole", path)
 
 

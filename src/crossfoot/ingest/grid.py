@@ -12,16 +12,21 @@ came from ``rowspan``, ``vMerge`` or a merged range.
 from __future__ import annotations
 
 import hashlib
+import importlib
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
+from crossfoot.errors import ConfigError
 from crossfoot.ingest.document import Cell, Document, Line
 from crossfoot.model import InputKind
 
 __all__ = [
+    "NATIVE_HINT",
     "Block",
+    "Blocks",
     "Paragraph",
     "Placed",
     "SpanCell",
@@ -29,8 +34,11 @@ __all__ = [
     "clean_text",
     "document_from_blocks",
     "place_spans",
+    "require",
     "trim_table",
 ]
+
+NATIVE_HINT = "pip install 'crossfoot[native]'"
 
 #: a colspan/rowspan beyond this is a broken page, not a form
 MAX_SPAN = 1000
@@ -161,6 +169,49 @@ def trim_table(table: Table) -> Table:
 
 def _row_empty(row: list[Placed]) -> bool:
     return not any(p.text or p.covered or p.rows > 1 for p in row)
+
+
+def require(module: str, what: str, path: Path) -> Any:
+    """Import a reader's library, or fail with the install hint."""
+    try:
+        return importlib.import_module(module)
+    except ImportError as exc:
+        raise ConfigError(f"reading {what} needs {module}: {NATIVE_HINT}", path=path) from exc
+
+
+class Blocks:
+    """Blocks in document order as an HTML or DOCX reader finds them; tables
+    are numbered as they are kept, so "table 2" is the second form table a
+    reviewer sees, not counting layout frames and empty spacers."""
+
+    def __init__(self) -> None:
+        self.blocks: list[Block] = []
+        self.tables = 0
+
+    def paragraphs(self, text: str) -> None:
+        """Text outside tables: one block per displayed line."""
+        for line in clean_text(text).split("\n"):
+            if line:
+                self.blocks.append(Paragraph(line))
+
+    def table(
+        self,
+        rows: Sequence[Sequence[SpanCell]],
+        *,
+        skip: Sequence[Sequence[int]] | None = None,
+        caption: str | None = None,
+    ) -> None:
+        if not any(cell.text for row in rows for cell in row):
+            return  # a spacer or an empty frame
+        self.tables += 1
+        number = self.tables
+        placed = place_spans(rows, lambda i, j: f"table {number} row {i + 1} col {j + 1}", skip=skip)
+        placed = trim_table(placed)
+        placed.caption = caption
+        self.blocks.append(placed)
+
+    def has_table(self) -> bool:
+        return any(isinstance(block, Table) for block in self.blocks)
 
 
 @dataclass

@@ -18,23 +18,12 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from crossfoot.errors import ConfigError, CorruptFileError, EmptyInputError, NoTableError
+from crossfoot.errors import CorruptFileError, EmptyInputError, NoTableError
 from crossfoot.ingest.document import Document
-from crossfoot.ingest.grid import (
-    Block,
-    Paragraph,
-    SpanCell,
-    Table,
-    clean_text,
-    document_from_blocks,
-    place_spans,
-    trim_table,
-)
+from crossfoot.ingest.grid import Blocks, SpanCell, clean_text, document_from_blocks, require
 from crossfoot.ingest.text import decode_bytes
 
 __all__ = ["decode_html", "looks_like_html", "read_html"]
-
-NATIVE_HINT = "pip install 'crossfoot[native]'"
 
 _SNIFF = re.compile(rb"<(!doctype\s+html|html|head|body|table|meta)[\s>/]", re.IGNORECASE)
 _CHARSET = re.compile(rb"""<meta[^>]*?charset\s*=\s*["']?\s*([-\w.:]+)""", re.IGNORECASE)
@@ -162,11 +151,7 @@ def _text_lengths(table: Any) -> tuple[int, int]:
     return whole - inner, inner
 
 
-class _Reader:
-    def __init__(self) -> None:
-        self.blocks: list[Block] = []
-        self.tables = 0
-
+class _Reader(Blocks):
     def flow(self, element: Any) -> None:
         buffer: list[str] = []
         for piece in _pieces(element):
@@ -175,15 +160,10 @@ class _Reader:
                 continue
             self.paragraphs("".join(buffer))
             buffer = []
-            self.table(piece)
+            self.read_table(piece)
         self.paragraphs("".join(buffer))
 
-    def paragraphs(self, text: str) -> None:
-        for line in clean_text(text).split("\n"):
-            if line:
-                self.blocks.append(Paragraph(line))
-
-    def table(self, element: Any) -> None:
+    def read_table(self, element: Any) -> None:
         own, inner = _text_lengths(element)
         if inner and inner >= own:
             # layout: the page skeleton wraps the content; read it as flow
@@ -197,14 +177,8 @@ class _Reader:
             [SpanCell(_flat_text(cell), _span(cell, "rowspan"), _span(cell, "colspan")) for cell in _cells(row)]
             for row in _rows(element)
         ]
-        if not any(cell.text for row in rows for cell in row):
-            return  # a spacer or an empty frame
-        self.tables += 1
-        number = self.tables
-        placed = trim_table(place_spans(rows, lambda i, j: f"table {number} row {i + 1} col {j + 1}"))
         captions = [_flat_text(c) for c in element.xpath("./caption")]
-        placed.caption = " ".join(c for c in captions if c) or None
-        self.blocks.append(placed)
+        self.table(rows, caption=" ".join(c for c in captions if c) or None)
 
 
 def read_html(path: Path, data: bytes | None = None) -> Document:
@@ -212,20 +186,17 @@ def read_html(path: Path, data: bytes | None = None) -> Document:
     data = path.read_bytes() if data is None else data
     if not data.strip():
         raise EmptyInputError("empty file", path=path)
-    try:
-        import lxml.html  # type: ignore[import-untyped,unused-ignore]
-        from lxml import etree  # type: ignore[import-untyped,unused-ignore]
-    except ImportError as exc:  # pragma: no cover - the native extra pins it
-        raise ConfigError(f"reading HTML needs lxml: {NATIVE_HINT}", path=path) from exc
+    html = require("lxml.html", "HTML", path)
+    etree = require("lxml.etree", "HTML", path)
     text, encoding, notes = decode_html(data, str(path))
     text = _XML_DECLARATION.sub("", text, count=1)
     try:
-        root = lxml.html.document_fromstring(text)
+        root = html.document_fromstring(text)
     except (etree.ParserError, ValueError) as exc:
         raise CorruptFileError(f"cannot parse as HTML ({exc})", path=path) from exc
     reader = _Reader()
     body = root.find("body")
     reader.flow(body if body is not None else root)
-    if not any(isinstance(block, Table) for block in reader.blocks):
+    if not reader.has_table():
         raise NoTableError("the page holds no <table>: the form must be a table", path=path)
     return document_from_blocks(reader.blocks, path=path, data=data, kind="html", encoding=encoding, notes=notes)

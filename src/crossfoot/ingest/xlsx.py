@@ -12,22 +12,17 @@ import io
 from pathlib import Path
 from typing import Any
 
-from crossfoot.errors import ConfigError, CorruptFileError, EmptyInputError
+from crossfoot.errors import CorruptFileError, EmptyInputError
 from crossfoot.ingest.document import Document
-from crossfoot.ingest.grid import Table, document_from_blocks
+from crossfoot.ingest.grid import Table, document_from_blocks, require
 from crossfoot.ingest.numfmt import display_value
 from crossfoot.ingest.sheet import SheetCells, sheet_table
 
 __all__ = ["read_xlsx"]
 
-NATIVE_HINT = "pip install 'crossfoot[native]'"
-
 
 def _load(data: bytes, path: Path, *, data_only: bool) -> Any:
-    try:
-        import openpyxl  # type: ignore[import-untyped,unused-ignore]
-    except ImportError as exc:  # pragma: no cover - the native extra pins it
-        raise ConfigError(f"reading XLSX needs openpyxl: {NATIVE_HINT}", path=path) from exc
+    openpyxl = require("openpyxl", "XLSX", path)
     try:
         return openpyxl.load_workbook(io.BytesIO(data), data_only=data_only, read_only=False)
     except Exception as exc:  # zipfile, XML and openpyxl errors alike mean one thing here

@@ -1,0 +1,86 @@
+"""Which reader a file gets: content first, name second; formats crossfoot
+does not read are refused by name with what to save them as."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from crossfoot.errors import UnsupportedFormatError
+from crossfoot.ingest import SUPPORTED_SUFFIXES, load_document
+from crossfoot.pipeline import expand_inputs
+from tests.ingest.native_forms import refused, write_csv, write_docx, write_html, write_xlsx
+
+OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+
+
+def _ole_with(stream: str) -> bytes:
+    # the header, then a directory entry naming the stream (UTF-16LE, NUL-ended)
+    return OLE + b"\x00" * 504 + stream.encode("utf-16-le") + b"\x00\x00" + b"\x00" * 64
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "says"),
+    [
+        ("old.doc", _ole_with("WordDocument"), "save it as .docx"),
+        ("renamed.xls", _ole_with("WordDocument"), "save it as .docx"),
+        ("locked.xlsx", _ole_with("EncryptedPackage"), "password-protected"),
+        ("letter.doc", b"{\\rtf1\\ansi ...}", "save it as .docx"),
+        ("slides.ppt", _ole_with("PowerPoint Document"), "export the form as .pdf"),
+    ],
+)
+def test_office_formats_crossfoot_does_not_read_are_named(tmp_path: Path, name: str, content: bytes, says: str) -> None:
+    path = tmp_path / name
+    path.write_bytes(content)
+    message = refused(path, UnsupportedFormatError, says)
+    assert ".xlsx/.xls" in message and ".docx" in message and "HTML" in message
+
+
+def test_an_ofd_is_refused_with_what_to_export(tmp_path: Path) -> None:
+    # OFD (GB/T 33190) is a zip with OFD.xml at its root; no maintained
+    # library reads its tables offline (see docs/native-formats.md)
+    path = tmp_path / "form.ofd"
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("OFD.xml", "<ofd:OFD/>")
+        archive.writestr("Doc_0/Document.xml", "<ofd:Document/>")
+    refused(path, UnsupportedFormatError, "export a .pdf")
+
+
+def test_content_wins_over_a_misleading_name(tmp_path: Path) -> None:
+    as_doc = write_docx(tmp_path / "form.docx").rename(tmp_path / "really-docx.doc")
+    assert load_document(as_doc).kind == "docx"
+    as_xls = write_xlsx(tmp_path / "form.xlsx").rename(tmp_path / "really-xlsx.xls")
+    assert load_document(as_xls).kind == "xlsx"
+    as_txt = write_html(tmp_path / "page.html").rename(tmp_path / "page.txt")
+    assert load_document(as_txt).kind == "html"
+    tab_xls = tmp_path / "tabs.xls"  # a site's "Excel export" that is tab-separated text
+    tab_xls.write_text("项目名称\t甲项目\n", encoding="gb18030")
+    assert load_document(tab_xls).kind == "text"
+
+
+def test_a_folder_expands_to_every_native_format(tmp_path: Path) -> None:
+    for suffix in (".html", ".htm", ".xlsx", ".xls", ".docx", ".csv"):
+        assert suffix in SUPPORTED_SUFFIXES
+    write_html(tmp_path / "a.html")
+    write_xlsx(tmp_path / "b.xlsx")
+    write_docx(tmp_path / "c.docx")
+    write_csv(tmp_path / "d.csv")
+    (tmp_path / "e.ofd").write_bytes(b"PK")
+    assert [p.name for p in expand_inputs([tmp_path])] == ["a.html", "b.xlsx", "c.docx", "d.csv"]
+
+
+def test_one_unreadable_file_is_named_and_the_batch_goes_on(tmp_path: Path) -> None:
+    good = write_xlsx(tmp_path / "form.xlsx")
+    bad = tmp_path / "old.doc"
+    bad.write_bytes(_ole_with("WordDocument"))
+    done = subprocess.run(
+        [sys.executable, "-m", "crossfoot", "extract", str(bad), str(good)], capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 2
+    assert str(bad) in done.stderr and "save it as .docx" in done.stderr
+    assert "Traceback" not in done.stderr
+    assert len(done.stdout.splitlines()) == 1  # the workbook's form was still extracted
