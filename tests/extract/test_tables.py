@@ -246,3 +246,13 @@ def test_label_keys_fold_brackets_colons_and_score_notes() -> None:
     assert label_key("预算执行情况（20分）") == "预算执行情况"
     assert label_key("年度资金总额：") == "年度资金总额"
     assert label_key(" 项目资金 (万元)") == "项目资金"
+
+
+def test_header_words_wrapped_onto_the_next_line_are_completed() -> None:
+    text = SICHUAN_BUDGET.replace("未完成原因分析\n", "未完成原\n\t\t\t\t\t\t\t\t\t\t因分析\n").replace(
+        "\t度量单位\t", "\t度量\t"
+    ).replace("\t\t\t\t\t\t\t\t\t\t因分析\n", "\t\t\t\t\t\t单位\t\t\t\t因分析\n")
+    record, codes, _ = _read(text)
+    assert "column_unknown" not in codes
+    assert [i.target for i in record.indicators] == ["≥12座", "≥90%", "≥300吨", "≥90%"]
+    assert record.indicators[2].deviation == "进水浓度低于设计值"

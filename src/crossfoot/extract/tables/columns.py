@@ -105,10 +105,38 @@ def find_header(
         if len(names) < required or (must and not names & must):
             continue
         header = Header([line], columns, [(line, c) for c in unknown])
-        if index + 1 < len(lines):
-            _merge_sub_header(header, lines[index + 1], lexicon, category)
+        last = index
+        if last + 1 < len(lines) and _merge_wrapped_words(header, lines[last + 1], lexicon, category):
+            last += 1  # the header's words wrapped onto the next line
+        if last + 1 < len(lines):
+            _merge_sub_header(header, lines[last + 1], lexicon, category)
         return index, header
     return None
+
+
+def _merge_wrapped_words(header: Header, below: Line, lexicon: Lexicon, category: str) -> bool:
+    """Header words wrapped in a narrow cell (年度指标 / 值, 偏差原因分析及 /
+    改进措施): the piece on the line below, under a header cell whose text
+    with it makes a lexicon word, completes that word."""
+    if not below.filled or any(is_number(c.text) or len(c.text.strip()) > 8 for c in below.filled):
+        return False
+    head = header.lines[0]
+    completed: list[tuple[Cell, str]] = []
+    for piece in below.filled:
+        above = next((c for c in head.filled if c.column <= piece.column <= c.column + c.cols - 1), None)
+        if above is None:
+            return False
+        name = lexicon.match(category, above.text + piece.text)
+        if name is None:
+            return False
+        completed.append((above, name))
+    columns = [c for c in header.columns if all(c.label is not above for above, _ in completed)]
+    for above, name in completed:
+        columns.append(Column(name, above.column, above.column + above.cols - 1, above, head))
+    header.columns = sorted(columns, key=lambda c: (c.first, c.last))
+    header.unknown = [(ln, c) for ln, c in header.unknown if all(c is not above for above, _ in completed)]
+    header.lines.append(below)
+    return True
 
 
 def _merge_sub_header(header: Header, below: Line, lexicon: Lexicon, category: str) -> None:
