@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 import tomllib
 import unicodedata
+from contextvars import ContextVar
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -19,7 +20,12 @@ from pydantic import BaseModel, Field, PrivateAttr
 
 from crossfoot.errors import ConfigError
 
-__all__ = ["Lexicon", "TemplateProfile", "label_key", "load_lexicon"]
+__all__ = ["OCR_TOLERANT", "Lexicon", "TemplateProfile", "label_key", "load_lexicon", "one_edit_apart"]
+
+#: set while a scan is read: a label one OCR slip away from a lexicon word
+#: (年初目示值 for 年初目标值) still matches it, when no other word is as near
+OCR_TOLERANT: ContextVar[bool] = ContextVar("OCR_TOLERANT", default=False)
+_FUZZY_MIN = 4
 
 _BUNDLED = Path(__file__).with_name("lexicon.toml")
 #: "(20分)", "（50 分）": a score note on a label, not part of the word
@@ -83,6 +89,10 @@ class Lexicon(BaseModel):
         for word, field in pairs:
             if key.startswith(word) and _only_note(key[len(word) :]):
                 return field
+        if OCR_TOLERANT.get() and len(key) >= _FUZZY_MIN:
+            near = {field for word, field in pairs if len(word) >= _FUZZY_MIN and one_edit_apart(key, word)}
+            if len(near) == 1:
+                return near.pop()
         return None
 
     def _pairs(self, category: str) -> list[tuple[str, str]]:
@@ -99,6 +109,17 @@ class Lexicon(BaseModel):
 
     def profile(self, name: str | None) -> TemplateProfile:
         return self.templates.get(name or "shanghai") or self.templates["shanghai"]
+
+
+def one_edit_apart(a: str, b: str) -> bool:
+    """True when one substitution, insertion or deletion turns a into b."""
+    if a == b or abs(len(a) - len(b)) > 1:
+        return False
+    if len(a) == len(b):
+        return sum(x != y for x, y in zip(a, b, strict=True)) == 1
+    short, long_ = (a, b) if len(a) < len(b) else (b, a)
+    i = next((i for i, (x, y) in enumerate(zip(short, long_, strict=False)) if x != y), len(short))
+    return short[i:] == long_[i + 1 :]
 
 
 def _only_note(rest: str) -> bool:

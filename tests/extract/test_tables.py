@@ -94,7 +94,11 @@ def test_sichuan_budget_form_by_header_words() -> None:
     assert record.amount_unit == "万元"
     total = record.funding.total
     assert total is not None
-    assert (total.initial_budget, total.annual_budget, total.executed) == (Decimal("120.00"), Decimal(150), Decimal("142.50"))
+    assert (total.initial_budget, total.annual_budget, total.executed) == (
+        Decimal("120.00"),
+        Decimal(150),
+        Decimal("142.50"),
+    )
     assert (total.execution_rate, total.weight, total.score) == (Decimal(95), Decimal(10), Decimal("9.5"))
     assert record.funding.current_year is not None and record.funding.current_year.weight is None
     assert record.funding.other is not None and record.funding.other.annual_budget == 0
@@ -167,7 +171,9 @@ def _grid(rows: list[list[tuple[str, int, int]]]) -> Document:
                 column += 1
                 continue
             text, rs, cs = queue.pop(0)
-            cells.append(Cell(column=column, text=text, rows=rs, cols=cs, address=f"table 1 row {r + 1} col {column + 1}"))
+            cells.append(
+                Cell(column=column, text=text, rows=rs, cols=cs, address=f"table 1 row {r + 1} col {column + 1}")
+            )
             for dr in range(rs):
                 for dc in range(cs):
                     if dr or dc:
@@ -182,13 +188,48 @@ def test_grid_hierarchy_comes_from_merged_extents() -> None:
     rows = [
         [("项目支出绩效自评表", 1, 8)],
         [("项目名称", 1, 1), ("网格测试项目", 1, 7)],
-        [("项目资金(万元)", 1, 2), ("年初预算数", 1, 1), ("全年预算数", 1, 1), ("全年执行数", 1, 1), ("分值", 1, 1), ("执行率", 1, 1), ("得分", 1, 1)],
+        [
+            ("项目资金(万元)", 1, 2),
+            ("年初预算数", 1, 1),
+            ("全年预算数", 1, 1),
+            ("全年执行数", 1, 1),
+            ("分值", 1, 1),
+            ("执行率", 1, 1),
+            ("得分", 1, 1),
+        ],
         [("年度资金总额", 1, 2), ("10", 1, 1), ("10", 1, 1), ("10", 1, 1), ("10", 1, 1), ("100%", 1, 1), ("10", 1, 1)],
-        [("一级指标", 1, 1), ("二级指标", 1, 1), ("三级指标", 1, 1), ("年度指标值", 1, 1), ("实际完成值", 1, 1), ("分值", 1, 1), ("得分", 1, 1), ("偏差原因分析及改进措施", 1, 1)],
-        [("产出指标", 3, 1), ("数量指标", 2, 1), ("甲", 1, 1), ("1", 1, 1), ("1", 1, 1), ("30", 1, 1), ("30", 1, 1), one],
+        [
+            ("一级指标", 1, 1),
+            ("二级指标", 1, 1),
+            ("三级指标", 1, 1),
+            ("年度指标值", 1, 1),
+            ("实际完成值", 1, 1),
+            ("分值", 1, 1),
+            ("得分", 1, 1),
+            ("偏差原因分析及改进措施", 1, 1),
+        ],
+        [
+            ("产出指标", 3, 1),
+            ("数量指标", 2, 1),
+            ("甲", 1, 1),
+            ("1", 1, 1),
+            ("1", 1, 1),
+            ("30", 1, 1),
+            ("30", 1, 1),
+            one,
+        ],
         [("乙", 1, 1), ("2", 1, 1), ("2", 1, 1), ("20", 1, 1), ("20", 1, 1), one],
         [("时效指标", 1, 1), ("丙", 1, 1), ("及时", 1, 1), ("及时", 1, 1), ("20", 1, 1), ("20", 1, 1), one],
-        [("满意度指标", 1, 1), ("服务对象满意度", 1, 1), ("丁", 1, 1), ("≥90%", 1, 1), ("95%", 1, 1), ("20", 1, 1), ("20", 1, 1), one],
+        [
+            ("满意度指标", 1, 1),
+            ("服务对象满意度", 1, 1),
+            ("丁", 1, 1),
+            ("≥90%", 1, 1),
+            ("95%", 1, 1),
+            ("20", 1, 1),
+            ("20", 1, 1),
+            one,
+        ],
         [("总分", 1, 5), ("100", 1, 1), ("100", 1, 1), one],
     ]
     document = _grid(rows)
@@ -249,10 +290,27 @@ def test_label_keys_fold_brackets_colons_and_score_notes() -> None:
 
 
 def test_header_words_wrapped_onto_the_next_line_are_completed() -> None:
-    text = SICHUAN_BUDGET.replace("未完成原因分析\n", "未完成原\n\t\t\t\t\t\t\t\t\t\t因分析\n").replace(
-        "\t度量单位\t", "\t度量\t"
-    ).replace("\t\t\t\t\t\t\t\t\t\t因分析\n", "\t\t\t\t\t\t单位\t\t\t\t因分析\n")
+    text = (
+        SICHUAN_BUDGET.replace("未完成原因分析\n", "未完成原\n\t\t\t\t\t\t\t\t\t\t因分析\n")
+        .replace("\t度量单位\t", "\t度量\t")
+        .replace("\t\t\t\t\t\t\t\t\t\t因分析\n", "\t\t\t\t\t\t单位\t\t\t\t因分析\n")
+    )
     record, codes, _ = _read(text)
     assert "column_unknown" not in codes
     assert [i.target for i in record.indicators] == ["≥12座", "≥90%", "≥300吨", "≥90%"]
     assert record.indicators[2].deviation == "进水浓度低于设计值"
+
+
+def test_on_a_scan_a_header_one_ocr_slip_away_still_names_its_column() -> None:
+    from crossfoot.lexicon import OCR_TOLERANT
+
+    lexicon = load_lexicon()
+    assert lexicon.match("indicator_columns", "年初目示值(A)") is None  # a typed file means what it prints
+    token = OCR_TOLERANT.set(True)
+    try:
+        assert lexicon.match("indicator_columns", "年初目示值(A)") == "target"
+        assert normalise_level("质量指示")[1] == "质量指标"
+        assert normalise_level("效益：指标（20分")[0] == "效益指标"
+        assert lexicon.match("indicator_columns", "指标") is None  # short words are never guessed
+    finally:
+        OCR_TOLERANT.reset(token)

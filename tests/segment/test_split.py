@@ -56,7 +56,13 @@ BODY = """项目名称\t{name}
 
 @pytest.mark.parametrize(
     "title",
-    ["项目支出绩效自评表", "2023年度项目自评表", "绩效目标自评表", "专项资金区域绩效目标自评表", "2022年度县级专项资金绩效目标自评表"],
+    [
+        "项目支出绩效自评表",
+        "2023年度项目自评表",
+        "绩效目标自评表",
+        "专项资金区域绩效目标自评表",
+        "2022年度县级专项资金绩效目标自评表",
+    ],
 )
 def test_forms_are_found_under_any_title(title: str) -> None:
     text = f"{title}\n(2023年度)\n" + BODY.format(name="甲项目") + f"{title}\n" + BODY.format(name="乙项目")

@@ -14,7 +14,14 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from tests.extract.llm.llm_support import LLAMA_URL, SCRIPTED_MODEL, Recorded, ScriptedEndpoint, base_settings, completion
+from tests.extract.llm.llm_support import (
+    LLAMA_URL,
+    SCRIPTED_MODEL,
+    Recorded,
+    ScriptedEndpoint,
+    base_settings,
+    completion,
+)
 
 from crossfoot.extract.base import ExtractionResult
 from crossfoot.extract.hybrid import route_reasons
@@ -61,9 +68,36 @@ HAND_LABELLED = {
     "goal_expected": None,
     "goal_actual": None,
     "indicators": [
-        {"level1": "产出指标", "level2": "数量指标", "name": "购置设备台数", "target": "10台", "actual": "10台", "weight": None, "score": "25", "deviation": None},
-        {"level1": "产出指标", "level2": "时效指标", "name": "设备到位时间", "target": "6月底前", "actual": "7月中旬", "weight": None, "score": "20", "deviation": None},
-        {"level1": "效益指标", "level2": "社会效益指标", "name": "基层首诊率", "target": "≥65%", "actual": "66%", "weight": None, "score": "30", "deviation": None},
+        {
+            "level1": "产出指标",
+            "level2": "数量指标",
+            "name": "购置设备台数",
+            "target": "10台",
+            "actual": "10台",
+            "weight": None,
+            "score": "25",
+            "deviation": None,
+        },
+        {
+            "level1": "产出指标",
+            "level2": "时效指标",
+            "name": "设备到位时间",
+            "target": "6月底前",
+            "actual": "7月中旬",
+            "weight": None,
+            "score": "20",
+            "deviation": None,
+        },
+        {
+            "level1": "效益指标",
+            "level2": "社会效益指标",
+            "name": "基层首诊率",
+            "target": "≥65%",
+            "actual": "66%",
+            "weight": None,
+            "score": "30",
+            "deviation": None,
+        },
     ],
     "total_weight": None,
     "total_score": "94",
@@ -84,7 +118,9 @@ def test_the_rules_say_the_layout_is_unrecognized_and_hybrid_routes_it() -> None
     assert route_reasons(rules, "errors")
 
 
-def test_a_hubei_form_is_asked_with_the_template_prompt(tmp_path: Path, cassette: Path, recording: bool, scripted: list[ScriptedEndpoint]) -> None:
+def test_a_hubei_form_is_asked_with_the_template_prompt(
+    tmp_path: Path, cassette: Path, recording: bool, scripted: list[ScriptedEndpoint]
+) -> None:
     url = LLAMA_URL  # replay matches method, path and body: the host does not matter
     if recording:
         scripted.append(ScriptedEndpoint([(200, {}, completion(json.dumps(HAND_LABELLED, ensure_ascii=False)), 0.0)]))

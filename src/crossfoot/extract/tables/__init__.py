@@ -26,7 +26,7 @@ from crossfoot.extract.rules.cells import Reading
 from crossfoot.extract.tables.blocks import read_funding_block, read_goal_block, read_title_block
 from crossfoot.extract.tables.detect import RULES_TEMPLATES, detect_template
 from crossfoot.extract.tables.indicators import read_indicator_table
-from crossfoot.lexicon import Lexicon, TemplateProfile, load_lexicon
+from crossfoot.lexicon import OCR_TOLERANT, Lexicon, TemplateProfile, load_lexicon
 from crossfoot.model import Finding, Record, Severity
 from crossfoot.segment import FormSlice
 
@@ -45,6 +45,13 @@ class TablesReader:
         self.lexicon = lexicon or load_lexicon()
 
     def extract(self, form: FormSlice, template: str | None = None) -> ExtractionResult:
+        token = OCR_TOLERANT.set(form.document.kind == "scan")
+        try:
+            return self._read(form, template)
+        finally:
+            OCR_TOLERANT.reset(token)
+
+    def _read(self, form: FormSlice, template: str | None) -> ExtractionResult:
         lexicon = self.lexicon
         lines = form.lines
         grid = form.document.grid

@@ -7,6 +7,7 @@ next label, as the printed form reads.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from crossfoot.extract.rules.cells import Located, Reading, is_vertical_header, span
@@ -14,7 +15,7 @@ from crossfoot.extract.rules.indicators import merge_overlap
 from crossfoot.extract.tables.columns import Header, Placed, find_header, note_unknown_columns, place_cells
 from crossfoot.extract.values import is_number
 from crossfoot.ingest.document import Cell, Line
-from crossfoot.lexicon import Lexicon, label_key
+from crossfoot.lexicon import OCR_TOLERANT, Lexicon, label_key, one_edit_apart
 from crossfoot.model import HIERARCHY, LEVEL1_LABELS, LEVEL2_LABELS, PARENT, Indicator, Record, Severity
 
 __all__ = ["IndicatorTable", "normalise_level", "read_indicator_table"]
@@ -68,6 +69,8 @@ def normalise_level(text: str) -> tuple[str | None, str | None, str | None]:
     key = label_key(text)
     if not key:
         return None, None, None
+    if OCR_TOLERANT.get() and key not in LEVEL1_LABELS and key not in LEVEL2_LABELS:
+        key = _nearest_label(key)
     if key in LEVEL1_LABELS:
         return key, None, None
     if key in LEVEL2_LABELS:
@@ -82,6 +85,14 @@ def normalise_level(text: str) -> tuple[str | None, str | None, str | None]:
     if key.endswith("满意度指标") and len(key) <= 10 and key != "满意度指标":
         return None, "服务对象满意度指标", f"{key} read as 服务对象满意度指标"
     return None, None, None
+
+
+def _nearest_label(key: str) -> str:
+    """On a scan: the one hierarchy label an OCR slip away (质量指示), with a
+    score note that lost its bracket dropped (效益:指标(20分)."""
+    key = re.sub(r"[(:][^()]*分?$", "", key.replace(":", "")) or key
+    near = [label for label in (*LEVEL1_LABELS, *LEVEL2_LABELS) if one_edit_apart(key, label)]
+    return near[0] if len(near) == 1 else key
 
 
 def _closing(line: Line) -> bool:
