@@ -21,10 +21,10 @@ from crossfoot.extract.llm.cache import ResponseCache, cache_key
 from crossfoot.extract.llm.client import Endpoint, LLMClient
 from crossfoot.extract.llm.models import SCHEMA_VERSION, LLMRecord, to_record
 from crossfoot.extract.llm.prompt import Prompt, load_prompt, render_form
-from crossfoot.extract.tables.detect import RULES_TEMPLATES, template_meta
-from crossfoot.lexicon import load_lexicon
 from crossfoot.extract.llm.runlog import RunLog
 from crossfoot.extract.llm.usage import FormUsage
+from crossfoot.extract.tables.detect import RULES_TEMPLATES, template_meta
+from crossfoot.lexicon import load_lexicon
 from crossfoot.segment import FormSlice
 from crossfoot.settings import Settings
 

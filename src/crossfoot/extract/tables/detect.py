@@ -6,8 +6,8 @@ import unicodedata
 from typing import Any
 
 from crossfoot.ingest.document import Line
-from crossfoot.segment import FormSlice
 from crossfoot.lexicon import Lexicon, label_key
+from crossfoot.segment import FormSlice
 
 __all__ = ["DEFAULT_TEMPLATE", "RULES_TEMPLATES", "detect_template", "template_meta"]
 
