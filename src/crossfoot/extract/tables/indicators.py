@@ -324,8 +324,8 @@ def _to_indicators(rows: list[_Row], reading: Reading) -> list[Indicator]:
             )
         indicators.append(
             Indicator(
-                level1=level1,  # type: ignore[arg-type]
-                level2=level2,  # type: ignore[arg-type]
+                level1=level1,
+                level2=level2,
                 name=texts["name"] or "",
                 target=texts["target"],
                 actual=texts["actual"],
