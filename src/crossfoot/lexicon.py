@@ -12,11 +12,12 @@ import re
 import tomllib
 import unicodedata
 from contextvars import ContextVar
-from functools import cache
+from dataclasses import dataclass, field
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, Field, PrivateAttr
+from pydantic import BaseModel, Field
 
 from crossfoot.errors import ConfigError
 
@@ -35,6 +36,7 @@ _UNIT_NOTE = re.compile(r"\((?:万元|元|单位:?万元|单位:?元)\)")
 _TRAILING = ":：*"
 
 
+@lru_cache(maxsize=65536)
 def label_key(text: str) -> str:
     """The form a printed label is matched in: NFKC (full-width brackets and
     colons folded), no whitespace, no tags, no score or unit note."""
@@ -62,8 +64,10 @@ class TemplateProfile(BaseModel):
         return column in self.prints
 
 
-class Lexicon(BaseModel):
-    """Category -> field -> the words that name it."""
+@dataclass
+class Lexicon:
+    """Category -> field -> the words that name it. (A plain dataclass: its
+    look-ups run for every printed cell, and they are memoised.)"""
 
     header: dict[str, list[str]]
     funding_columns: dict[str, list[str]]
@@ -72,25 +76,33 @@ class Lexicon(BaseModel):
     goals: dict[str, list[str]]
     totals: list[str]
     templates: dict[str, TemplateProfile]
-
-    _index: dict[str, list[tuple[str, str]]] = PrivateAttr(default_factory=dict)
+    _index: dict[str, list[tuple[str, str]]] = field(default_factory=dict, repr=False)
+    _memo: dict[tuple[str, str, bool], str | None] = field(default_factory=dict, repr=False)
 
     def match(self, category: str, text: str) -> str | None:
         """The field a printed label names, or None. Exact on the label key;
         a label that starts with a known word followed only by a bracketed
         note (预算数(A) when only 预算数 is listed) matches that word."""
-        key = label_key(text)
+        tolerant = OCR_TOLERANT.get()
+        memo_key = (category, text, tolerant)
+        if memo_key not in self._memo:
+            if len(self._memo) > 100_000:  # bounded: a batch of distinct cells
+                self._memo.clear()
+            self._memo[memo_key] = self._match(category, label_key(text), tolerant)
+        return self._memo[memo_key]
+
+    def _match(self, category: str, key: str, tolerant: bool) -> str | None:
         if not key:
             return None
         pairs = self._pairs(category)
-        for word, field in pairs:
+        for word, name in pairs:
             if key == word:
-                return field
-        for word, field in pairs:
+                return name
+        for word, name in pairs:
             if key.startswith(word) and _only_note(key[len(word) :]):
-                return field
-        if OCR_TOLERANT.get() and len(key) >= _FUZZY_MIN:
-            near = {field for word, field in pairs if len(word) >= _FUZZY_MIN and one_edit_apart(key, word)}
+                return name
+        if tolerant and len(key) >= _FUZZY_MIN:
+            near = {name for word, name in pairs if len(word) >= _FUZZY_MIN and one_edit_apart(key, word)}
             if len(near) == 1:
                 return near.pop()
         return None
@@ -104,11 +116,19 @@ class Lexicon(BaseModel):
         return self._index[category]
 
     def is_total_label(self, text: str) -> bool:
-        key = label_key(text)
-        return any(key == label_key(w) for w in self.totals)
+        return label_key(text) in self._total_keys
+
+    @property
+    def _total_keys(self) -> frozenset[str]:
+        return _keys(tuple(self.totals))
 
     def profile(self, name: str | None) -> TemplateProfile:
         return self.templates.get(name or "shanghai") or self.templates["shanghai"]
+
+
+@cache
+def _keys(words: tuple[str, ...]) -> frozenset[str]:
+    return frozenset(label_key(w) for w in words)
 
 
 def one_edit_apart(a: str, b: str) -> bool:

@@ -59,8 +59,14 @@ def _name_rows(document: Document, lexicon: Lexicon) -> list[int]:
 
 
 def _inline_name(text: str, lexicon: Lexicon) -> bool:
+    """``项目名称：某某`` in one cell."""
     key = label_key(text)
-    return any(key.startswith(label_key(w) + ":") for w in lexicon.header.get("project_name", []))
+    return ":" in key and key.split(":", 1)[0] in _name_words(tuple(lexicon.header.get("project_name", [])))
+
+
+@lru_cache(maxsize=8)
+def _name_words(words: tuple[str, ...]) -> frozenset[str]:
+    return frozenset(label_key(w) for w in words)
 
 
 def _has_blocks(lines: list[Line], lexicon: Lexicon) -> bool:
