@@ -89,12 +89,7 @@ def envelope_for(
     findings = list(result.findings)
     source.template = result.meta.get("template")
     if result.record is not None:
-        prints = result.meta.get("prints")
-        findings += run_checks(
-            result.record,
-            suggest=not has_errors(result.findings),
-            prints=None if prints is None else frozenset(prints),
-        )
+        findings += run_checks(result.record, suggest=not has_errors(result.findings), template=source.template)
     findings += _doubtful_digits(findings, result.provenance, ocr_min_confidence)
     return Envelope(
         source=source,

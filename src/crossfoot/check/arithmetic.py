@@ -358,6 +358,8 @@ def check_missing(record: Record, prints: frozenset[str] | None = None) -> Itera
         )
     columns = [c for c in ("weight", "score") if _uses(record, prints, f"indicator_{c}")]
     for n, indicator in enumerate(record.indicators):
+        if indicator.name.startswith("其中"):
+            continue  # a breakdown of the row above (其中柑橘种植面积): printed without 分值 / 得分
         for column in columns:
             if getattr(indicator, column) is None:
                 yield Finding(

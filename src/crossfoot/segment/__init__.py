@@ -11,7 +11,7 @@ from crossfoot.errors import NoFormError
 from crossfoot.ingest.document import Document, Line
 from crossfoot.lexicon import Lexicon, label_key, load_lexicon
 
-__all__ = ["FormSlice", "compact", "split_forms"]
+__all__ = ["FormSlice", "compact", "is_page_furniture", "split_forms"]
 
 _TITLE_MARK = "自评表"
 
@@ -45,6 +45,19 @@ _PREAMBLE = re.compile(
     r"自评表|绩效自评|公开\d+表|报表编号|表\s*\d+$|^[(（]?\s*20\d{2}\s*年度?\s*[)）]?$|单位名称|金额单位|单位[:：]|填报日期|填报单位"
 )
 _PREAMBLE_REACH = 8
+
+
+#: a page number or a converter's / mirror site's page marker
+_PAGE_MARK = re.compile(r"^[-—–\s]*\d{1,4}[-—–\s]*$|^第\d+页|^[-—=\s]*第?\s*\d+\s*页|chunk|^-{3,}|^={3,}", re.I)
+
+
+def is_page_furniture(line: Line) -> bool:
+    """A line a page prints around a table, not in it: the running title, the
+    table number (公开14表, 报表编号), a page number, a chunk marker."""
+    filled = line.filled
+    if not filled or len(filled) > 2:
+        return False
+    return all(_PREAMBLE.search(compact(c.text)) or _PAGE_MARK.search(compact(c.text)) for c in filled)
 
 
 def _name_rows(document: Document, lexicon: Lexicon) -> list[int]:

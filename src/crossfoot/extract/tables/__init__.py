@@ -79,7 +79,7 @@ class TablesReader:
             )
         if missing:
             reading.findings.append(layout_finding(missing))
-        meta: dict[str, Any] = {"template": template, "reader": "tables", **_prints_meta(profile)}
+        meta: dict[str, Any] = {"template": template, "reader": "tables"}
         return ExtractionResult(record=record, provenance=reading.provenance, findings=reading.findings, meta=meta)
 
 
@@ -164,17 +164,8 @@ class TemplateExtractor:
 
     def _rules(self, form: FormSlice, siblings: list[FormSlice], template: str) -> ExtractionResult:
         result = self.rules.extract(form, siblings)
-        profile = self.lexicon.profile(template)
-        result.meta = {**result.meta, "template": template, "reader": "rules", **_prints_meta(profile)}
+        result.meta = {**result.meta, "template": template, "reader": "rules"}
         return result
-
-
-def _prints_meta(profile: TemplateProfile) -> dict[str, Any]:
-    """The columns the checks should expect; the Shanghai family is checked
-    strictly (every column), as it always was."""
-    if profile.name in RULES_TEMPLATES:
-        return {}
-    return {"prints": sorted(profile.prints)}
 
 
 def _has(result: ExtractionResult, code: str) -> bool:

@@ -21,6 +21,7 @@ _YEAR = re.compile(r"(20\d{2})\s*年度|[(（]\s*(20\d{2})\s*年?\s*[)）]|(20\d
 _NEXT_LABEL = re.compile(r"\s{2,}|\s*[\u4e00-\u9fff]{2,8}\s*:")
 _NUMBERED_GOAL = re.compile(r"^(目标|完成情况)(\d+)[:：]?(.*)$", re.S)
 _SECTION = re.compile(r"^\d{1,2}[.、]\D")
+_BARE_UNITS = ("万元", "元", "单位:万元", "单位:元")
 _UNIT_WORDS = ("资金", "预算", "金额", "单位")
 
 
@@ -51,7 +52,9 @@ def read_title_block(lines: list[Line], lexicon: Lexicon, reading: Reading, reco
     else:
         reading.note("year_unread", "no report year (20xx 年度) in the title block", ["year"], Severity.info)
 
-    found: set[str] = set()
+    # field -> the rank of the label it was read under: a stronger label read
+    # later (项目实施单位) replaces a weaker one read first (单位名称)
+    found: dict[str, int] = {}
     for line in lines:
         filled = line.filled
         for position, cell in enumerate(filled):
@@ -63,21 +66,29 @@ def read_title_block(lines: list[Line], lexicon: Lexicon, reading: Reading, reco
                     if inline is not None:
                         name = candidate
                         break
-            if name is None or name in found:
+            if name is None:
+                continue
+            rank = _rank(lexicon.header[name], cell.text)
+            if found.get(name, 99) <= rank:
                 continue
             if inline is not None:
-                found.add(name)
+                found[name] = rank
                 setattr(record, name, reading.text(name, [(line, cell)], inline))
                 continue
             value = next((c for c in filled[position + 1 :]), None)
             if value is None or lexicon.match("header", value.text) is not None:
                 continue
-            found.add(name)
+            found[name] = rank
             setattr(record, name, reading.text(name, [(line, value)]))
     if not record.project_name:
         reading.note("project_name_unread", "no 项目名称 was read", ["project_name"], Severity.error)
         record.project_name = ""
     _read_amount_unit(lines[: stop + 2], reading, record)
+
+
+def _rank(words: list[str], text: str) -> int:
+    key = label_key(text.split(":")[0].split("：")[0])
+    return next((i for i, w in enumerate(words) if label_key(w) == key), len(words))
 
 
 def _cell_with(line: Line, raw: str) -> Cell:
@@ -88,9 +99,12 @@ def _read_amount_unit(lines: list[Line], reading: Reading, record: Record) -> No
     for line in lines:
         for cell in line.filled:
             folded = _fold(cell.text)
-            if not any(w in folded for w in _UNIT_WORDS) or len(folded) > 30:
+            bare = folded.strip("()（）") in ("万元", "元", "单位:万元", "单位:元") or bool(
+                re.search(r"\((万元|元)\)", folded)
+            )
+            if not bare and (not any(w in folded for w in _UNIT_WORDS) or len(folded) > 30):
                 continue
-            unit = "万元" if "万元" in folded else "元" if re.search(r"[(:]元\)?|单位元|\(元", folded) else None
+            unit = "万元" if "万元" in folded else "元" if bare or re.search(r"[(:]元\)?|单位元|\(元", folded) else None
             if unit:
                 record.amount_unit = unit  # type: ignore[assignment]
                 reading.provenance["amount_unit"] = [span((line, cell))]
@@ -125,7 +139,7 @@ def read_funding_block(
             continue
         if _is_funding_header(line, lexicon):
             break
-        label = _row_label(line, lexicon)
+        label = _row_label(line, lexicon, _next_line(lines, line, stop))
         placed, _ = place_cells(line, header, grid, skip={label[1].column} if label else None)
         for located in placed.get("unknown", []):
             reading.provenance.setdefault("unmapped.funding", []).append(span(located))
@@ -165,6 +179,11 @@ def read_funding_block(
     return funding, at
 
 
+def _next_line(lines: list[Line], line: Line, stop: int) -> Line | None:
+    index = line.number - lines[0].number + 1
+    return lines[index] if 0 < index < min(stop, len(lines)) else None
+
+
 def _label_columns(header: Header) -> set[int]:
     first = min((c.first for c in header.columns), default=0)
     return set(range(first))
@@ -172,24 +191,41 @@ def _label_columns(header: Header) -> set[int]:
 
 def _block_weight(lines: list[Line], at: int, header: Header) -> tuple[Decimal, Located] | None:
     """``预算执行情况(20分)``: the funding weight printed on the block label."""
-    for line in lines[max(0, at - 1) : at + 2]:
+    first = min((c.first for c in header.columns), default=0)
+    for line in lines[max(0, at - 1) : at + 4]:
         for cell in line.filled:
             note = score_note(cell.text)
-            if note is not None and ("预算" in cell.text or "资金" in cell.text or "执行" in cell.text):
+            if note is None:
+                continue
+            named = any(w in cell.text for w in ("预算", "资金", "执行"))
+            alone = not label_key(cell.text) and cell.column < first  # a wrapped "(20分)" under the label
+            if named or alone:
                 return Decimal(note), (line, cell)
     return None
 
 
-def _row_label(line: Line, lexicon: Lexicon) -> tuple[str, Cell] | None:
+def _row_label(line: Line, lexicon: Lexicon, below: Line | None = None) -> tuple[str, Cell] | None:
+    """The funding row a line's label names; a label wrapped onto the line
+    below (年度财政 / 资金总额) is read whole."""
     for cell in line.filled:
         if is_number(cell.text):
             return None
-        key = label_key(cell.text)
-        for prefix in ("", "其中:", "其中"):
-            if key.startswith(prefix):
-                name = lexicon.match("funding_rows", key[len(prefix) :])
-                if name is not None:
-                    return name, cell
+        name = _funding_row(cell.text, lexicon)
+        if name is None and below is not None and not any(is_number(c.text) for c in below.filled):
+            rest = next((c for c in below.filled if abs(c.column - cell.column) <= 1), None)
+            name = _funding_row(cell.text + rest.text, lexicon) if rest is not None else None
+        if name is not None:
+            return name, cell
+    return None
+
+
+def _funding_row(text: str, lexicon: Lexicon) -> str | None:
+    key = label_key(text)
+    for prefix in ("", "其中:", "其中"):
+        if key.startswith(prefix):
+            name = lexicon.match("funding_rows", key[len(prefix) :])
+            if name is not None:
+                return name
     return None
 
 
@@ -198,45 +234,48 @@ def _starts_other_block(line: Line, lexicon: Lexicon) -> bool:
 
 
 def read_goal_block(lines: list[Line], lexicon: Lexicon, reading: Reading, record: Record, stop: int) -> None:
-    """goal_expected / goal_actual: the cells under the goal header words, or
-    numbered 目标1…n / 完成情况1…n joined in order."""
-    expected: list[Located] = []
-    actual: list[Located] = []
+    """goal_expected / goal_actual: the cells under the goal header words; or,
+    where the goals are printed as numbered rows with bare labels (目标1 |
+    text … 完成情况1 | text), those texts joined in order. A goal cell that
+    prints its own number (目标1：…) keeps it, as every printed character."""
     numbered: dict[str, list[tuple[int, Located, str]]] = {"目标": [], "完成情况": []}
     header_at: int | None = None
     columns: dict[str, Cell] = {}
+    bare_labels = False
     for index, line in enumerate(lines[:stop]):
         for cell in line.filled:
             match = _NUMBERED_GOAL.match(_fold(cell.text))
             if match:
                 numbered[match.group(1)].append((int(match.group(2)), (line, cell), match.group(3)))
+                bare_labels = bare_labels or not match.group(3).strip()
                 continue
             name = lexicon.match("goals", cell.text)
-            if name in ("expected", "actual") and name not in columns and header_at in (None, index):
-                columns[name] = cell
+            if name in ("expected", "actual") and header_at in (None, index):
+                columns[name] = cell  # the last on the line: 年度总体目标 | 预期目标 -> 预期目标
                 header_at = index
-    if numbered["目标"] or numbered["完成情况"]:
-        _numbered_goals(lines[:stop], numbered, reading, record)
+    if bare_labels or (header_at is None and (numbered["目标"] or numbered["完成情况"])):
+        _numbered_goals(numbered, reading, record)
         return
     if header_at is None:
         reading.note("goals_unread", "no goal header (预期目标 / 实际完成情况)", ["goal_expected", "goal_actual"])
         return
     head = lines[header_at]
     leftmost = min(c.column for c in columns.values())
+    expected: list[Located] = []
+    actual: list[Located] = []
     for line in lines[header_at:stop]:
         if line is not head and (_is_funding_header(line, lexicon) or _starts_table(line, lexicon)):
             break
         if line is not head and any(c.column < leftmost and not is_vertical_header(c.text) for c in line.filled):
             break  # a new row label left of the goal columns
-        if line is not head and _SECTION.match(_fold(line.filled[0].text)):
+        first = _fold(line.filled[0].text) if line.filled else ""
+        if line is not head and _SECTION.match(first) and len(first) <= 20:
             break  # the next numbered part of the block (2.项目实施内容及过程概述)
         for cell in line.filled:
-            if cell.column < leftmost and line is not head:
+            if cell.column < leftmost or lexicon.match("goals", cell.text):
                 continue
-            if lexicon.match("goals", cell.text) or (line is not head and lexicon.match("header", cell.text)):
+            if line is not head and lexicon.match("header", cell.text):
                 continue
-            if line is head and all(cell.column <= c.column for c in columns.values()):
-                continue  # a label left of the goal words (年度总体目标)
             side = _nearest_side(cell, columns)
             (actual if side == "actual" else expected).append((line, cell))
     record.goal_expected = reading.text("goal_expected", expected, "".join(c.text for _, c in expected))
@@ -261,16 +300,14 @@ def _nearest_side(cell: Cell, columns: dict[str, Cell]) -> str:
     return "expected"
 
 
-def _numbered_goals(
-    lines: list[Line], numbered: dict[str, list[tuple[int, Located, str]]], reading: Reading, record: Record
-) -> None:
+def _numbered_goals(numbered: dict[str, list[tuple[int, Located, str]]], reading: Reading, record: Record) -> None:
     for key, field in (("目标", "goal_expected"), ("完成情况", "goal_actual")):
         parts: list[Located] = []
         texts: list[str] = []
         for _, (line, cell), inline in sorted(numbered[key], key=lambda t: t[0]):
             if inline.strip():
                 parts.append((line, cell))
-                texts.append(inline)
+                texts.append(cell.text)
                 continue
             after = [c for c in line.filled if c.column > cell.column]
             if after and not _NUMBERED_GOAL.match(_fold(after[0].text)):

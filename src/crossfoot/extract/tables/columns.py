@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from crossfoot.extract.rules.cells import Reading, is_vertical_header, span
 from crossfoot.extract.values import DASHES, is_number
 from crossfoot.ingest.document import Cell, Line
-from crossfoot.lexicon import Lexicon
+from crossfoot.lexicon import Lexicon, label_key
 from crossfoot.model import Severity
 
 __all__ = ["Column", "Header", "Placed", "find_header", "note_unknown_columns", "place_cells"]
@@ -118,18 +118,17 @@ def _merge_wrapped_words(header: Header, below: Line, lexicon: Lexicon, category
     """Header words wrapped in a narrow cell (年度指标 / 值, 偏差原因分析及 /
     改进措施): the piece on the line below, under a header cell whose text
     with it makes a lexicon word, completes that word."""
-    if not below.filled or any(is_number(c.text) or len(c.text.strip()) > 8 for c in below.filled):
+    if not below.filled or any(is_number(c.text) or len(c.text.strip()) > 10 for c in below.filled):
         return False
     head = header.lines[0]
     completed: list[tuple[Cell, str]] = []
     for piece in below.filled:
         above = next((c for c in head.filled if c.column <= piece.column <= c.column + c.cols - 1), None)
-        if above is None:
-            return False
-        name = lexicon.match(category, above.text + piece.text)
-        if name is None:
-            return False
-        completed.append((above, name))
+        name = lexicon.match(category, above.text + piece.text) if above is not None else None
+        if above is not None and name is not None:
+            completed.append((above, name))
+    if not completed:
+        return False
     columns = [c for c in header.columns if all(c.label is not above for above, _ in completed)]
     for above, name in completed:
         columns.append(Column(name, above.column, above.column + above.cols - 1, above, head))
@@ -164,6 +163,14 @@ def _is_level_label(text: str) -> bool:
     return bool(level1 or level2)
 
 
+def _label_piece(text: str) -> bool:
+    """A piece of a hierarchy label wrapped in a narrow cell (可持续影 / 响指标)."""
+    from crossfoot.model import LEVEL1_LABELS, LEVEL2_LABELS
+
+    key = label_key(text)
+    return len(key) >= 2 and any(key in label for label in (*LEVEL1_LABELS, *LEVEL2_LABELS))
+
+
 def _fits(column: Column, cell: Cell) -> float:
     """What placing this cell under this column costs beyond its distance: a
     word under a number column, a non-label under a 一级/二级 column, a label
@@ -175,7 +182,9 @@ def _fits(column: Column, cell: Cell) -> float:
         short_digits = len(text.strip()) <= 12 and any(ch.isdigit() for ch in text)
         return 0.0 if is_number(text) or is_placeholder(text) or short_digits else _WRONG_TYPE
     if column.field in LABEL_FIELDS:
-        return 0.0 if _is_level_label(text) or is_vertical_header(text) else _WRONG_TYPE
+        if _is_level_label(text) or is_vertical_header(text) or _label_piece(text):
+            return 0.0
+        return _WRONG_TYPE
     if column.field == "name" and (is_number(text) or _is_level_label(text)):
         return _WRONG_TYPE
     if column.field == "deviation" and is_number(text):

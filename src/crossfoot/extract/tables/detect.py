@@ -18,13 +18,8 @@ RULES_TEMPLATES = frozenset({"shanghai", "mof_central"})
 
 
 def template_meta(form: FormSlice, lexicon: Lexicon) -> dict[str, Any]:
-    """``template`` (the id the form is read as) and, outside the Shanghai
-    family, ``prints``: the columns its checks expect."""
-    template = detect_template(form.lines, lexicon)
-    meta: dict[str, Any] = {"template": template}
-    if template not in RULES_TEMPLATES:
-        meta["prints"] = sorted(lexicon.profile(template).prints)
-    return meta
+    """``template``: the id the form is read as (the checks follow it)."""
+    return {"template": detect_template(form.lines, lexicon)}
 
 
 def _title_lines(lines: list[Line], lexicon: Lexicon) -> set[str]:

@@ -17,6 +17,7 @@ from crossfoot.extract.values import is_number
 from crossfoot.ingest.document import Cell, Line
 from crossfoot.lexicon import OCR_TOLERANT, Lexicon, label_key, one_edit_apart
 from crossfoot.model import HIERARCHY, LEVEL1_LABELS, LEVEL2_LABELS, PARENT, Indicator, Record, Severity
+from crossfoot.segment import is_page_furniture
 
 __all__ = ["IndicatorTable", "normalise_level", "read_indicator_table"]
 
@@ -25,15 +26,18 @@ _CLOSING = (
     "评价结论",
     "存在问题",
     "改进措施",
-    "说明",
-    "注:",
-    "注：",
-    "备注",
     "项目负责人",
     "填表人",
     "审核人",
     "联系电话",
+    "其他需要说明事项",
+    "其他说明",
+    "自评结论",
+    "单位主要负责人",
+    "财务负责人",
 )
+#: short closing words: only as the whole cell, or followed by a colon
+_CLOSING_SHORT = ("说明", "注", "备注")
 _GRADES = frozenset({"优", "良", "中", "差", "优秀", "良好", "合格", "不合格"})
 _TARGET_PARTS = ("target_nature", "target", "target_unit")
 _TEXT_FIELDS = ("name", "target", "actual", "deviation")
@@ -50,6 +54,7 @@ class _Row:
     cells: Placed = field(default_factory=dict)
     fragments: list[Located] = field(default_factory=list)
     prefix: list[Located] = field(default_factory=list)
+    breaks: set[int] = field(default_factory=set)  # lines that follow a page break
 
 
 @dataclass
@@ -96,9 +101,13 @@ def _nearest_label(key: str) -> str:
 
 
 def _closing(line: Line) -> bool:
+    """The form's closing remarks, which end the indicator table."""
     first = line.filled[0].text if line.filled else ""
     key = label_key(first)
-    return any(key.startswith(label_key(w)) for w in _CLOSING)
+    if any(key.startswith(w) for w in _CLOSING):
+        return True
+    folded = "".join(first.split()).replace("：", ":")
+    return any(key == w or folded.startswith(w + ":") for w in _CLOSING_SHORT)
 
 
 def _cover_map(lines: list[Line]) -> dict[tuple[int, int], Located]:
@@ -111,6 +120,28 @@ def _cover_map(lines: list[Line]) -> dict[tuple[int, int], Located]:
                     for dc in range(cell.cols):
                         covered[(line.number + dr, cell.column + dc)] = (line, cell)
     return covered
+
+
+@dataclass
+class _Item:
+    """One printed line of the table body, its cells placed under the header."""
+
+    line: Line
+    placed: Placed
+    stray: list[Cell]
+    after_break: bool  # a page break stands between it and the line above
+
+    @property
+    def values(self) -> Placed:
+        return {k: v for k, v in self.placed.items() if k not in _NOT_VALUES and v}
+
+    def has_number(self) -> bool:
+        return any(is_number(c.text) for key in ("weight", "score") for _, c in self.placed.get(key, []))
+
+
+_NOT_VALUES = frozenset({"level1", "level2", "ignored", "unknown"})
+#: a placeholder row (……) or a cell that only repeats a weight note ((60分))
+_PLACEHOLDER = re.compile(r"^[.…。·\s]+$|^[(（]\s*\d+(\.\d+)?\s*分\s*[)）]$")
 
 
 def read_indicator_table(
@@ -127,14 +158,12 @@ def read_indicator_table(
     table.header = header
     note_unknown_columns(header, reading, "indicators")
     body_start = start + at + len(header.lines)
-    covered = _cover_map(lines[start + at :]) if grid else {}
-    rows: list[_Row] = []
-    carry: tuple[str | None, str | None, Located | None, Located | None] = (None, None, None, None)
-    previous: Line | None = None
-    pending: list[Located] = []  # a name piece printed just before a page break
-    body = lines[body_start:]
-    for index, line in enumerate(body):
-        if line.is_blank:
+    items: list[_Item] = []
+    after_break = False
+    closed = False  # past the closing remarks: only a total row may follow
+    for line in lines[body_start:]:
+        if line.is_blank or is_page_furniture(line) or (after_break and _running_title(line)):
+            after_break = after_break or bool(items)
             continue
         if _is_repeated_header(line, lexicon):
             continue
@@ -142,52 +171,195 @@ def read_indicator_table(
             _read_totals(line, header, grid, reading, record, lexicon)
             table.total_found = True
             break
-        if _closing(line):
-            break
-        placed, stray = place_cells(line, header, grid)
-        labels = _labels(line, header, placed, stray, covered)
+        if closed or _closing(line):
+            closed = True
+            continue
+        kept = Line(number=line.number, page=line.page, cells=[c for c in line.cells if not _PLACEHOLDER.match(c.text)])
+        if not kept.filled:
+            continue  # a …… placeholder row
+        placed, stray = place_cells(kept, header, grid)
         for located in placed.get("unknown", []):
             reading.provenance.setdefault("unmapped.indicators", []).append(span(located))
-        values = {k: v for k, v in placed.items() if k not in ("level1", "level2", "ignored", "unknown")}
-        values = {
-            k: [(ln, c) for ln, c in v if not is_vertical_header(c.text) or k != "name"] for k, v in values.items()
-        }
-        values = {k: v for k, v in values.items() if v}
-        level1, level2, from1, from2 = carry
-        if labels[0] is not None:
-            level1, from1 = labels[0], labels[2]
-            if labels[1] is None and (level2 is None or PARENT.get(level2) != level1):
-                level2, from2 = None, None
-        if labels[1] is not None:
-            level2, from2 = labels[1], labels[3]
-            if labels[0] is None and PARENT.get(level2) != level1:
-                level1, from1 = PARENT[level2], None
-        carry = (level1, level2, from1, from2)
-        if not values:
-            previous = line
-            continue  # a label-only line
-        before_break = index + 1 < len(body) and body[index + 1].is_blank
-        if rows and not grid and not before_break and _is_continuation(line, values, labels, previous, rows[-1]):
-            for key, cells in values.items():
-                rows[-1].cells.setdefault(key, []).extend(cells)
-            previous = line
-            continue
-        if not grid and set(values) == {"name"} and len(values["name"]) == 1:
-            # a name piece alone on its line, cut by a page break: standing
-            # just before the break it starts the row below; otherwise it ends
-            # the row above (a repeated seam character is dropped)
-            if before_break:
-                pending.append(values["name"][0])
-            elif rows:
-                rows[-1].fragments.append(values["name"][0])
-            previous = line
-            continue
-        rows.append(_Row(line, level1, level2, from1, from2, cells=values, prefix=pending))
-        pending = []
-        previous = line
+        items.append(_Item(line, placed, stray, after_break))
+        after_break = False
+    rows = _grid_rows(items, header, _cover_map(lines[start + at :])) if grid else _text_rows(items)
     table.rows = len(rows)
     record.indicators = _to_indicators(rows, reading)
     return table
+
+
+Carry = tuple[str | None, str | None, Located | None, Located | None]
+_RUNNING_TITLE = re.compile(r"20\d{2}\s*年度?.*(决算|预算|公开|报告|自评)|(决算|预算)公开")
+
+
+def _running_title(line: Line) -> bool:
+    """The document's title at the top of a new page (州政务服务管理局2023年度部门决算)."""
+    return len(line.filled) == 1 and bool(_RUNNING_TITLE.search("".join(line.filled[0].text.split())))
+
+
+def _apply_labels(carry: Carry, labels: Carry) -> Carry:
+    """The labels in force after a row printing ``labels``: a new 一级 clears
+    a 二级 that is not its child; a 二级 brings its own parent."""
+    level1, level2, from1, from2 = carry
+    if labels[0] is not None:
+        level1, from1 = labels[0], labels[2]
+        if labels[1] is None and (level2 is None or PARENT.get(level2) != level1):
+            level2, from2 = None, None
+    if labels[1] is not None:
+        level2, from2 = labels[1], labels[3]
+        if labels[0] is None and PARENT.get(level2) != level1:
+            level1, from1 = PARENT[level2], None
+    return level1, level2, from1, from2
+
+
+def _grid_rows(items: list[_Item], header: Header, covered: dict[tuple[int, int], Located]) -> list[_Row]:
+    """One row per grid line; a merged label covers exactly its extent."""
+    rows: list[_Row] = []
+    carry: Carry = (None, None, None, None)
+    for item in items:
+        candidates = [
+            *item.placed.get("level1", []),
+            *item.placed.get("level2", []),
+            *((item.line, c) for c in item.stray),
+        ]
+        for key in ("level1", "level2"):
+            column = header.column(key)
+            if column is not None and not item.placed.get(key) and (item.line.number, column.first) in covered:
+                candidates.append(covered[(item.line.number, column.first)])
+        carry = _apply_labels(carry, _labels_of(candidates))
+        values = _values(item)
+        if values:
+            rows.append(_Row(item.line, *carry, cells=values))
+    return rows
+
+
+def _values(item: _Item) -> Placed:
+    values = {
+        k: [(ln, c) for ln, c in v if k != "name" or not is_vertical_header(c.text)] for k, v in item.values.items()
+    }
+    return {k: v for k, v in values.items() if v}
+
+
+def _labels_of(candidates: list[Located], level2_columns: frozenset[int] = frozenset()) -> Carry:
+    """The first 一级 and the first 二级 label among the candidates (in order
+    of precedence); a 二级 that is not a child of the 一级 chosen is passed
+    over. A 一级 word printed in the 二级 column (满意度指标 | 满意度指标) is
+    its only child there."""
+    level1: str | None = None
+    level2: str | None = None
+    from1: Located | None = None
+    from2: Located | None = None
+    for located in candidates:
+        l1, l2, _ = normalise_level(located[1].text)
+        if l1 is not None and located[1].column in level2_columns and len(HIERARCHY[l1]) == 1 and level1:
+            l1, l2 = None, HIERARCHY[l1][0]
+        if l1 and level1 is None:
+            level1, from1 = l1, located
+        if l2 and level2 is None and (level1 is None or PARENT[l2] == level1):
+            level2, from2 = l2, located
+    return level1, level2, from1, from2
+
+
+def _text_rows(items: list[_Item]) -> list[_Row]:
+    """Rows of a text dump, PDF or scan, where a row may wrap over several
+    printed lines. A line that prints the row's figures (分值/得分), or on an
+    unscored form its name and target, anchors a row; the lines without them
+    continue the row above, and their pieces of a wrapped 一级/二级 label
+    (可持续影 / 响指标) are read together. A piece printed alone just before a
+    page break starts the row below only when the converter repeated the seam
+    character (…设施基 + 基础的…); otherwise it ends the row above."""
+    scored = any(item.has_number() for item in items)
+    groups: list[list[_Item]] = []
+    waiting: list[_Item] = []  # lines before any row, or a label line for the row below
+    for index, item in enumerate(items):
+        values = _values(item)
+        anchor = item.has_number() or _looks_like_row(values, scored)
+        if anchor:
+            if waiting and groups and not _seam_tail(waiting, item):
+                # a tail before the break without a repeated seam: the row above wrapped
+                groups[-1].extend(w for w in waiting if _values(w) and not _is_label_line(w))
+                waiting = [w for w in waiting if not _values(w) or _is_label_line(w)]
+            groups.append([*waiting, item])
+            waiting = []
+            continue
+        before_break = index + 1 < len(items) and items[index + 1].after_break
+        if not values or _is_label_line(item) or not groups or (before_break and set(values) == {"name"}):
+            waiting.append(item)  # labels for the row below, or a tail whose owner the seam decides
+        else:
+            groups[-1].append(item)
+    if waiting and groups:
+        groups[-1].extend(waiting)
+    rows: list[_Row] = []
+    carry: Carry = (None, None, None, None)
+    for group in groups:
+        carry = _apply_labels(carry, _group_labels(group))
+        cells: Placed = {}
+        prefix: list[Located] = []
+        for item in group:
+            for key, located in _values(item).items():
+                cells.setdefault(key, []).extend(located)
+        row = _Row(group[0].line, *carry, cells=cells, prefix=prefix)
+        row.breaks = {item.line.number for item in group if item.after_break}
+        rows.append(row)
+    return rows
+
+
+_FIGURE = re.compile(r"\d|[≥≤=<>≧≦═＝]")
+
+
+def _looks_like_row(values: Placed, scored: bool) -> bool:
+    """A line without figures that still starts a row: on an unscored form a
+    name with its target or actual; on a scored one a 其中… sub-row, or a name
+    whose target or actual is a figure (a wrapped piece of text rarely is)."""
+    if "name" not in values or not {"target", "actual"} & set(values):
+        return False
+    if not scored:
+        return True
+    name = values["name"][0][1].text.strip()
+    texts = [c.text for key in ("target", "actual") for _, c in values.get(key, [])]
+    return name.startswith("其中") or any(_FIGURE.search(t) for t in texts)
+
+
+def _is_label_line(item: _Item) -> bool:
+    """A line whose only words are hierarchy labels (and no figures)."""
+    return (
+        not item.has_number()
+        and all(normalise_level(c.text)[0] or normalise_level(c.text)[1] for _, c in _values(item).get("name", []))
+        and set(_values(item)) <= {"name"}
+        and bool(_values(item))
+    )
+
+
+def _seam_tail(waiting: list[_Item], anchor: _Item) -> bool:
+    """Whether a name piece printed before a page break starts ``anchor``'s
+    row: the converter repeats the character where it cut (…基 / 基础…)."""
+    tail = [c for w in waiting for _, c in _values(w).get("name", [])]
+    head = [c for _, c in _values(anchor).get("name", [])]
+    if not tail or not head:
+        return False
+    return merge_overlap(tail[-1].text.strip(), head[0].text.strip()) != tail[-1].text.strip() + head[0].text.strip()
+
+
+def _group_labels(group: list[_Item]) -> Carry:
+    """The labels a row prints, its wrapped pieces joined per column; the
+    line that anchors the row takes precedence over label lines above it."""
+    anchor = next((i for i in group if i.has_number()), group[-1])
+    ordered = [anchor, *(i for i in group if i is not anchor)]
+    candidates: list[Located] = []
+    level2_columns: set[int] = set()
+    for key in ("level1", "level2"):
+        cells = [lc for item in group for lc in item.placed.get(key, [])]
+        if key == "level2":
+            level2_columns |= {c.column for _, c in cells}
+        if len(cells) > 1:
+            text = "".join(c.text.strip() for _, c in cells)
+            joined = Cell(column=cells[0][1].column, text=text, address=cells[0][1].address)
+            candidates.append((cells[0][0], joined))
+    for item in ordered:
+        candidates.extend(item.placed.get("level1", []))
+        candidates.extend(item.placed.get("level2", []))
+        candidates.extend((item.line, c) for c in item.stray)
+    return _labels_of(candidates, frozenset(level2_columns))
 
 
 def _is_repeated_header(line: Line, lexicon: Lexicon) -> bool:
@@ -202,36 +374,6 @@ def _is_total_line(line: Line, lexicon: Lexicon, header: Header) -> bool:
         if lexicon.is_total_label(cell.text):
             return cell.column < first_value or cell == line.filled[0]
     return False
-
-
-def _labels(
-    line: Line, header: Header, placed: Placed, stray: list[Cell], covered: dict[tuple[int, int], Located]
-) -> tuple[str | None, str | None, Located | None, Located | None]:
-    """The 一级 / 二级 labels a line prints or lies under."""
-    level1 = level2 = None
-    from1 = from2 = None
-    candidates: list[Located] = []
-    for key in ("level1", "level2"):
-        candidates.extend(placed.get(key, []))
-    candidates.extend((line, c) for c in stray)
-    for key in ("level1", "level2"):
-        column = header.column(key)
-        if column is not None and not placed.get(key) and (line.number, column.first) in covered:
-            candidates.append(covered[(line.number, column.first)])
-    for located in candidates:
-        l1, l2, _ = normalise_level(located[1].text)
-        if l1 and level1 is None:
-            level1, from1 = l1, located
-        if l2 and level2 is None:
-            level2, from2 = l2, located
-    return level1, level2, from1, from2
-
-
-def _is_continuation(line: Line, values: Placed, labels: tuple[object, ...], previous: Line | None, row: _Row) -> bool:
-    """A wrapped piece of the row above: one text cell, no label, no number."""
-    if any(labels) or len(line.filled) != 1 or is_number(line.filled[0].text):
-        return False
-    return previous is not None and line.number - previous.number == 1 and set(values) <= set(_TEXT_FIELDS)
 
 
 def _number_cells(line: Line, skip: Cell) -> list[Cell]:
@@ -274,11 +416,14 @@ def _joined(cells: list[Located]) -> str:
 
 
 def _name(row: _Row) -> tuple[list[Located], str]:
+    """The name's pieces joined; across a page break the converter's repeated
+    seam character is dropped (…情况 + 况)."""
     cells = row.cells.get("name", [])
-    text = merge_overlap(_joined(row.prefix), _joined(cells))
-    for located in row.fragments:
-        text = merge_overlap(text, located[1].text.strip())
-    return row.prefix + cells + row.fragments, text
+    text = ""
+    for line, cell in cells:
+        piece = cell.text.strip()
+        text = merge_overlap(text, piece) if line.number in row.breaks else text + piece
+    return cells, text
 
 
 def _to_indicators(rows: list[_Row], reading: Reading) -> list[Indicator]:
