@@ -252,7 +252,8 @@ def _labels_of(candidates: list[Located], level2_columns: frozenset[int] = froze
     for located in candidates:
         l1, l2, _ = normalise_level(located[1].text)
         if l1 is not None and located[1].column in level2_columns and len(HIERARCHY[l1]) == 1 and level1:
-            l1, l2 = None, HIERARCHY[l1][0]
+            only_child = HIERARCHY[l1][0]
+            l1, l2 = None, only_child  # 满意度指标 printed as the 二级 label
         if l1 and level1 is None:
             level1, from1 = l1, located
         if l2 and level2 is None and (level1 is None or PARENT[l2] == level1):
