@@ -13,6 +13,7 @@ and where known the form, line, page and attempt.
     │   ├── ImageError                  unreadable or oversized image
     │   └── NoFormError                 readable, but holds no 自评表
     ├── RecordError                     a JSONL line is not a usable record
+    ├── OutputError                     -o cannot be written (a folder, under a file, locked by another run)
     ├── ExtractionError                 a backend failed on one form
     │   └── LLMError                    the LLM path failed (carries attempts, usage)
     │       ├── LLMUnavailableError     no key, or the endpoint cannot be reached (exit 3)
@@ -41,6 +42,7 @@ __all__ = [
     "LLMUnavailableError",
     "MissingInputError",
     "NoFormError",
+    "OutputError",
     "PdfError",
     "RecordError",
     "StoreError",
@@ -128,6 +130,10 @@ class NoFormError(InputError):
 
 class RecordError(CrossfootError):
     """A JSONL line is not a usable record."""
+
+
+class OutputError(CrossfootError):
+    """The output cannot be written: a folder, under a file, or another run holds it."""
 
 
 class ExtractionError(CrossfootError):

@@ -64,6 +64,10 @@ class LLMExtractor:
 
     # -- the Extractor protocol ----------------------------------------------
 
+    def check_available(self) -> None:
+        """Raise LLMUnavailableError (no key, no extra) before a batch touches its output."""
+        self.client.check_available()
+
     def extract(self, form: FormSlice, siblings: list[FormSlice]) -> ExtractionResult:
         key = form_key(form)
         if key not in self._ready:
