@@ -142,6 +142,7 @@ def test_an_endpoint_lost_mid_batch_leaves_the_partial_to_resume(
     assert not out.exists()
     partial = out.with_name("out.jsonl.partial")
     assert partial.exists()
+    assert "cannot connect" in stderr
     assert "run the same command again to resume" in " ".join(stderr.split())
     done = {Path(str(e["source"]["path"])).name for e in lines(partial)}  # type: ignore[index]
     assert FOUR in done  # the clean document went through before the LLM was needed
