@@ -18,11 +18,10 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from tests.conftest import need
-
 from crossfoot.extract.rules import RulesExtractor
 from crossfoot.ingest import load_document
 from crossfoot.segment import split_forms
+from tests.conftest import need
 
 SCHEMA = Path(__file__).resolve().parent.parent / "schema" / "record.schema.json"
 
