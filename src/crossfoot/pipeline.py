@@ -17,6 +17,7 @@ from crossfoot.errors import CrossfootError, ExtractionError, LLMError, LLMUnava
 from crossfoot.extract.base import Extractor
 from crossfoot.ingest import SUPPORTED_SUFFIXES, Document, load_document
 from crossfoot.ingest.ocr_numbers import low_confidence_findings
+from crossfoot.ingest.text import REPLACEMENT
 from crossfoot.model import Envelope, Finding, FormSource, Provenance, Severity
 from crossfoot.segment import FormSlice, split_forms
 from crossfoot.settings import Settings
@@ -78,6 +79,21 @@ def _doubtful_digits(result_findings: list[Finding], provenance: Provenance, thr
     return doubtful
 
 
+def _replaced_bytes(form: FormSlice) -> list[Finding]:
+    """A warning on a form whose lines hold bytes the decoder could not read."""
+    lines = [line.number for line in form.lines if any(REPLACEMENT in cell.text for cell in line.cells)]
+    if not lines:
+        return []
+    shown = ", ".join(map(str, lines[:5])) + (" …" if len(lines) > 5 else "")
+    return [
+        Finding(
+            code="encoding_replaced",
+            severity=Severity.warning,
+            message=f"line {shown}: bytes that could not be decoded are read as U+FFFD; check these lines",
+        )
+    ]
+
+
 def envelope_for(
     form: FormSlice, forms: list[FormSlice], extractor: Extractor, ocr_min_confidence: float = 0.80
 ) -> Envelope:
@@ -97,7 +113,7 @@ def envelope_for(
     except Exception as exc:  # a backend bug must not sink the batch
         error = ExtractionError(f"{type(exc).__name__}: {exc}", path=source.path, form=form.index)
         return Envelope(source=source, backend=extractor.name, record=None, error=str(error))
-    findings = list(result.findings)
+    findings = list(result.findings) + _replaced_bytes(form)
     if result.record is not None:
         findings += run_checks(result.record, suggest=not has_errors(result.findings))
     findings += _doubtful_digits(findings, result.provenance, ocr_min_confidence)
