@@ -59,6 +59,7 @@ class LLMExtractor:
             "llm_calls": 0,
             "prompt_tokens": 0,
             "completion_tokens": 0,
+            "estimated_tokens": 0,
             "cost": Decimal(0),
         }
 
@@ -192,6 +193,7 @@ class LLMExtractor:
         t["llm_calls"] += len(usage.attempts)
         t["prompt_tokens"] += usage.prompt_tokens
         t["completion_tokens"] += usage.completion_tokens
+        t["estimated_tokens"] += usage.estimated_tokens
         t["cost"] += usage.cost
 
     def _done(self, form: FormSlice, outcome: Outcome) -> None:
