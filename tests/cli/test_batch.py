@@ -210,7 +210,7 @@ def test_a_bug_is_exit_4_and_one_line(tmp_path: Path) -> None:
     script = (
         "import crossfoot.cli.batch as b\n"
         "def boom(*a, **k):\n    raise RuntimeError('simulated bug')\n"
-        "b.load_document = boom\n"
+        "b.expand_inputs = boom\n"
         "from crossfoot.cli import main\nmain()\n"
     )
     done = subprocess.run(

@@ -182,3 +182,15 @@ def test_check_on_a_folder_or_non_utf8_file_exits_2(tmp_path: Path) -> None:
     done = cli("check", bad)
     assert done.returncode == 2
     assert "x.jsonl" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_a_run_with_default_store_and_cache_writes_under_tmp_only(samples: Path, tmp_path: Path) -> None:
+    """Issue 9, item 25: `run` without --db (and its cache) lands in the test's
+    temporary folder, not in the working copy the suite runs from."""
+    cwd_before = {p.name for p in Path.cwd().iterdir()}
+    done = cli("run", samples / "000_1c7597119af05248.txt", "-o", tmp_path / "run.jsonl")
+    assert done.returncode == 0, done.stdout + done.stderr
+    store = Path(os.environ["CROSSFOOT_DB_URL"].removeprefix("sqlite:///"))
+    assert store.is_file() and tmp_path.parent in store.parents
+    assert Path(os.environ["CROSSFOOT_CACHE_DIR"]).parent == store.parent
+    assert {p.name for p in Path.cwd().iterdir()} == cwd_before
