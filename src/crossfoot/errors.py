@@ -16,6 +16,7 @@ and where known the form, line, page and attempt.
     │   └── NoFormError                 readable, but holds no 自评表
     │       └── NoTableError            an HTML/DOCX/spreadsheet file with no table
     ├── RecordError                     a JSONL line is not a usable record
+    ├── OutputError                     -o cannot be written (a folder, under a file, locked by another run)
     ├── ExtractionError                 a backend failed on one form
     │   └── LLMError                    the LLM path failed (carries attempts, usage)
     │       ├── LLMUnavailableError     no key, or the endpoint cannot be reached (exit 3)
@@ -46,6 +47,7 @@ __all__ = [
     "MissingInputError",
     "NoFormError",
     "NoTableError",
+    "OutputError",
     "PdfError",
     "RecordError",
     "StoreError",
@@ -146,6 +148,10 @@ class NoTableError(NoFormError):
 
 class RecordError(CrossfootError):
     """A JSONL line is not a usable record."""
+
+
+class OutputError(CrossfootError):
+    """The output cannot be written: a folder, under a file, or another run holds it."""
 
 
 class ExtractionError(CrossfootError):

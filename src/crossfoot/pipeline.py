@@ -8,7 +8,7 @@ report and move past.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -17,20 +17,32 @@ from crossfoot.errors import CrossfootError, ExtractionError, LLMError, LLMUnava
 from crossfoot.extract.base import Extractor
 from crossfoot.ingest import SUPPORTED_SUFFIXES, Document, load_document
 from crossfoot.ingest.ocr_numbers import low_confidence_findings
+from crossfoot.ingest.text import REPLACEMENT
 from crossfoot.model import Envelope, Finding, FormSource, Provenance, Severity
 from crossfoot.segment import FormSlice, split_forms
 from crossfoot.settings import Settings
 
-__all__ = ["expand_inputs", "form_source", "process_document", "process_path"]
+__all__ = ["expand_inputs", "form_source", "iter_envelopes", "process_document", "process_path"]
 
 
-def expand_inputs(inputs: list[Path]) -> Iterator[Path]:
-    """Files as given; folders expanded (sorted) to the files crossfoot reads."""
+def expand_inputs(inputs: Iterable[Path]) -> Iterator[Path]:
+    """Files as given; folders expanded (sorted) to the files crossfoot reads.
+
+    A file named twice (given twice, or also inside a given folder) is read
+    once: its forms would otherwise be in the output twice.
+    """
+    seen: set[Path] = set()
     for path in inputs:
-        if path.is_dir():
-            yield from sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in SUPPORTED_SUFFIXES)
-        else:
-            yield path
+        found = (
+            sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in SUPPORTED_SUFFIXES)
+            if path.is_dir()
+            else [path]
+        )
+        for file in found:
+            key = file.resolve()
+            if key not in seen:
+                seen.add(key)
+                yield file
 
 
 def form_source(form: FormSlice, form_count: int = 1) -> FormSource:
@@ -67,6 +79,21 @@ def _doubtful_digits(result_findings: list[Finding], provenance: Provenance, thr
     return doubtful
 
 
+def _replaced_bytes(form: FormSlice) -> list[Finding]:
+    """A warning on a form whose lines hold bytes the decoder could not read."""
+    lines = [line.number for line in form.lines if any(REPLACEMENT in cell.text for cell in line.cells)]
+    if not lines:
+        return []
+    shown = ", ".join(map(str, lines[:5])) + (" …" if len(lines) > 5 else "")
+    return [
+        Finding(
+            code="encoding_replaced",
+            severity=Severity.warning,
+            message=f"line {shown}: bytes that could not be decoded are read as U+FFFD; check these lines",
+        )
+    ]
+
+
 def envelope_for(
     form: FormSlice, forms: list[FormSlice], extractor: Extractor, ocr_min_confidence: float = 0.80
 ) -> Envelope:
@@ -86,7 +113,7 @@ def envelope_for(
     except Exception as exc:  # a backend bug must not sink the batch
         error = ExtractionError(f"{type(exc).__name__}: {exc}", path=source.path, form=form.index)
         return Envelope(source=source, backend=extractor.name, record=None, error=str(error))
-    findings = list(result.findings)
+    findings = list(result.findings) + _replaced_bytes(form)
     source.template = result.meta.get("template")
     if result.record is not None:
         findings += run_checks(result.record, suggest=not has_errors(result.findings), template=source.template)
@@ -101,9 +128,15 @@ def envelope_for(
     )
 
 
-def process_document(document: Document, extractor: Extractor, ocr_min_confidence: float = 0.80) -> list[Envelope]:
+def iter_envelopes(document: Document, extractor: Extractor, ocr_min_confidence: float = 0.80) -> Iterator[Envelope]:
+    """Each form's envelope as soon as it is made (a batch streams them out)."""
     forms = split_forms(document)
-    return [envelope_for(form, forms, extractor, ocr_min_confidence) for form in forms]
+    for form in forms:
+        yield envelope_for(form, forms, extractor, ocr_min_confidence)
+
+
+def process_document(document: Document, extractor: Extractor, ocr_min_confidence: float = 0.80) -> list[Envelope]:
+    return list(iter_envelopes(document, extractor, ocr_min_confidence))
 
 
 def process_path(path: Path, extractor: Extractor, settings: Settings) -> tuple[Document, list[Envelope]]:

@@ -9,6 +9,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from crossfoot.evaluate.corrupt import corruptions, detection_eval
 from crossfoot.evaluate.gold import load_gold
 from crossfoot.model import Record
@@ -104,6 +106,8 @@ def test_family_generator_is_deterministic_and_defective(root: Path, tmp_path: P
     assert any(b"\n\n" in t or b"\r\n\r\n" in t for t in texts_a)  # page breaks were printed
 
 
+@pytest.mark.slow
+@pytest.mark.ocr
 def test_gate_per_input_kind_on_the_generated_corpus(root: Path, tmp_path: Path) -> None:
     """The same gold through text, a text-layer PDF and a scan (real OCR)."""
     done = crossfoot(

@@ -29,6 +29,8 @@ class ExitCode(IntEnum):
     FINDINGS = 1  #: error-severity findings: forms need review
     BAD_INPUT = 2  #: an input could not be used (the rest of the batch still ran)
     LLM_UNAVAILABLE = 3  #: no API key, or the endpoint cannot be reached
+    INTERNAL = 4  #: a bug in crossfoot (never a user error): the message asks for a report
+    INTERRUPTED = 130  #: Ctrl-C / SIGINT (128 + 2, the shell's convention); resumable
 
 
 def fail_line(message: str) -> None:

@@ -1,8 +1,13 @@
-"""The batch loop shared by `extract` and `run`: progress, resume, errors."""
+"""The batch loop shared by `extract` and `run`: progress, resume, errors.
+
+Envelopes stream out as they are made: the batch keeps counts, never the
+envelopes themselves, so memory does not grow with the batch. The counts
+start from what a resumed partial already holds, so the exit code and the
+summary describe the whole output file.
+"""
 
 from __future__ import annotations
 
-import hashlib
 import time
 from collections import Counter
 from collections.abc import Callable
@@ -12,12 +17,12 @@ from pathlib import Path
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from crossfoot.cli.app import ExitCode, err_console, fail_line
-from crossfoot.cli.output import JsonlSink
+from crossfoot.cli.output import JsonlSink, LineStats, Resumed, file_sha256
 from crossfoot.errors import CrossfootError, LLMUnavailableError
 from crossfoot.extract.base import Extractor
-from crossfoot.ingest import Document
-from crossfoot.model import Envelope, Severity
-from crossfoot.pipeline import expand_inputs, process_path
+from crossfoot.ingest import Document, load_document
+from crossfoot.model import Envelope
+from crossfoot.pipeline import expand_inputs, iter_envelopes
 from crossfoot.settings import Settings
 
 __all__ = ["BatchResult", "run_batch"]
@@ -28,16 +33,28 @@ class BatchResult:
     """What a batch did, for the summary and the exit code."""
 
     files: int = 0
-    forms: int = 0
-    skipped_forms: int = 0
+    skipped_forms: int = 0  # forms resumed from an interrupted run's partial
     failed_inputs: list[str] = field(default_factory=list)
-    failed_forms: int = 0
-    forms_with_errors: int = 0
-    findings: Counter[tuple[str, str]] = field(default_factory=Counter)
+    stats: LineStats = field(default_factory=LineStats)
     seconds: float = 0.0
     llm_unavailable: bool = False
-    envelopes: list[Envelope] = field(default_factory=list)
-    documents: list[Document] = field(default_factory=list)
+    complete: bool = False  # ran to the end: the output file is whole
+
+    @property
+    def forms(self) -> int:
+        return self.stats.forms
+
+    @property
+    def failed_forms(self) -> int:
+        return self.stats.failed_forms
+
+    @property
+    def forms_with_errors(self) -> int:
+        return self.stats.forms_with_errors
+
+    @property
+    def findings(self) -> Counter[tuple[str, str]]:
+        return self.stats.findings
 
     def exit_code(self) -> ExitCode:
         if self.llm_unavailable:
@@ -48,24 +65,14 @@ class BatchResult:
             return ExitCode.FINDINGS
         return ExitCode.OK
 
-    def add(self, envelopes: list[Envelope]) -> None:
-        self.envelopes.extend(envelopes)
-        for env in envelopes:
-            self.forms += 1
-            if env.error:
-                self.failed_forms += 1
-                fail_line(env.error)  # the error names its file and form already
-            for finding in env.findings:
-                self.findings[(finding.code, finding.severity.value)] += 1
-            if any(f.severity is Severity.error for f in env.findings):
-                self.forms_with_errors += 1
+    def add(self, envelope: Envelope) -> None:
+        if envelope.error:
+            fail_line(envelope.error)  # the error names its file and form already
+        self.stats.add(failed=bool(envelope.error), findings=((f.code, f.severity.value) for f in envelope.findings))
 
-
-def _sha(path: Path) -> str | None:
-    try:
-        return hashlib.sha256(path.read_bytes()).hexdigest()
-    except OSError:
-        return None
+    def add_resumed(self, resumed: Resumed) -> None:
+        self.stats.merge(resumed.stats)
+        self.skipped_forms += resumed.stats.forms
 
 
 def _track_llm_forms(extractor: Extractor, progress: Progress) -> None:
@@ -75,6 +82,18 @@ def _track_llm_forms(extractor: Extractor, progress: Progress) -> None:
         return
     llm_task = progress.add_task("LLM forms", total=None)
     setattr(extractor, hook, lambda _form, _outcome: progress.advance(llm_task))
+
+
+def _preflight(extractor: Extractor) -> None:
+    """Raise LLMUnavailableError before any output is touched (no key, no extra)."""
+    check = getattr(extractor, "check_available", None)
+    if callable(check):
+        check()
+
+
+def _already_done(path: Path, resumed: Resumed, done_paths: set[str]) -> bool:
+    resolved = str(path.resolve())
+    return resolved in done_paths and (resolved, file_sha256(path) or "") in resumed.documents
 
 
 def run_batch(
@@ -89,11 +108,23 @@ def run_batch(
     """Process every input; a bad file is reported and the batch goes on.
 
     ``on_document`` sees each finished document before its lines are written,
-    so whatever it stores is never behind the resumable JSONL.
+    so whatever it stores is never behind the resumable JSONL. Raises
+    OutputError when the output cannot be written or another run holds it.
     """
-    result = BatchResult(skipped_forms=sink.resumed_forms)
+    result = BatchResult()
     paths = list(expand_inputs(inputs))
     started = time.perf_counter()
+    try:
+        _preflight(extractor)
+    except LLMUnavailableError as exc:
+        fail_line(str(exc))
+        result.llm_unavailable = True
+        return result
+    resumed = sink.open(paths)
+    if sink.partial is not None and (resumed.documents or resumed.discarded):
+        err_console.print(resumed.describe(sink.partial), highlight=False, soft_wrap=True)
+    result.add_resumed(resumed)
+    done_paths = {path for path, _ in resumed.documents}
     progress = Progress(
         TextColumn("[progress.description]{task.description}"),
         BarColumn(),
@@ -104,36 +135,59 @@ def run_batch(
         disable=not show_progress,
         transient=False,
     )
-    with progress, sink:
-        task = progress.add_task(f"{extractor.name}", total=len(paths))
-        _track_llm_forms(extractor, progress)
-        for path in paths:
-            result.files += 1
-            progress.update(task, description=f"{extractor.name} {path.name}")
-            if sink.done and _sha(path) in sink.done:
+    try:
+        with progress:
+            task = progress.add_task(f"{extractor.name}", total=len(paths))
+            _track_llm_forms(extractor, progress)
+            for path in paths:
+                result.files += 1
+                progress.update(task, description=f"{extractor.name} {path.name}")
+                if done_paths and _already_done(path, resumed, done_paths):
+                    progress.advance(task)
+                    continue
+                try:
+                    _one_document(path, extractor, settings, sink, result, on_document)
+                except LLMUnavailableError as exc:
+                    fail_line(str(exc))
+                    result.llm_unavailable = True
+                    break
+                except CrossfootError as exc:
+                    fail_line(str(exc))
+                    result.failed_inputs.append(str(path))
+                except OSError as exc:
+                    fail_line(f"{path}: {exc.strerror or exc}")
+                    result.failed_inputs.append(str(path))
                 progress.advance(task)
-                continue
-            try:
-                document, envelopes = process_path(path, extractor, settings)
-            except LLMUnavailableError as exc:
-                fail_line(str(exc))
-                result.llm_unavailable = True
-                break
-            except CrossfootError as exc:
-                fail_line(str(exc))
-                result.failed_inputs.append(str(path))
-                progress.advance(task)
-                continue
-            except OSError as exc:
-                fail_line(f"{path}: {exc.strerror or exc}")
-                result.failed_inputs.append(str(path))
-                progress.advance(task)
-                continue
-            if on_document is not None:
-                on_document(document, envelopes)
-            sink.write_document(envelopes)
-            result.documents.append(document)
-            result.add(envelopes)
-            progress.advance(task)
-    result.seconds = time.perf_counter() - started
+        result.complete = not result.llm_unavailable
+    finally:
+        sink.close(complete=result.complete)
+        result.seconds = time.perf_counter() - started
+    if not result.complete and sink.partial is not None:
+        err_console.print(
+            f"stopped before the end: the finished documents are in {sink.partial}; "
+            "run the same command again to resume from it",
+            highlight=False,
+            soft_wrap=True,
+        )
     return result
+
+
+def _one_document(
+    path: Path,
+    extractor: Extractor,
+    settings: Settings,
+    sink: JsonlSink,
+    result: BatchResult,
+    on_document: Callable[[Document, list[Envelope]], None] | None,
+) -> None:
+    """Read, extract and write one input; raises InputError / LLMUnavailableError."""
+    document = load_document(path, settings)
+    envelopes = iter_envelopes(document, extractor, settings.ocr_min_confidence)
+    if on_document is not None:  # the store sees the whole document before its lines are written
+        held = list(envelopes)
+        on_document(document, held)
+        envelopes = iter(held)
+    for envelope in envelopes:
+        sink.write(envelope)
+        result.add(envelope)
+    sink.end_document()

@@ -10,7 +10,7 @@ import typer
 from pydantic import ValidationError
 from rich.table import Table
 
-from crossfoot.check import has_errors, run_checks
+from crossfoot.check import absurd_fields, has_errors, run_checks
 from crossfoot.cli.app import ExitCode, app, console, fail_line
 from crossfoot.errors import RecordError
 from crossfoot.model import Finding, Record
@@ -26,6 +26,10 @@ def _parse_line(path: Path, number: int, line: str) -> tuple[str, Record | None]
         data = json.loads(line)
     except json.JSONDecodeError as exc:
         raise RecordError(f"not JSON ({exc.msg})", path=path, line=number) from exc
+    except ValueError as exc:  # e.g. an integer of more digits than Python converts
+        raise RecordError(f"not usable JSON ({str(exc)[:120]})", path=path, line=number) from exc
+    except RecursionError as exc:
+        raise RecordError("not usable JSON (nested too deeply)", path=path, line=number) from exc
     if not isinstance(data, dict):
         raise RecordError("not a JSON object", path=path, line=number)
     label = f"{path}:{number}"
@@ -36,11 +40,15 @@ def _parse_line(path: Path, number: int, line: str) -> tuple[str, Record | None]
             return label, None
         data = data["record"]
     try:
-        return label, Record.model_validate(data)
+        record = Record.model_validate(data)
     except ValidationError as exc:
         first = exc.errors()[0]
         where = ".".join(str(p) for p in first["loc"])
-        raise RecordError(f"not a contract record: {where}: {first['msg']}", path=path, line=number) from exc
+        raise RecordError(f"not a contract record: {where}: {first['msg'][:200]}", path=path, line=number) from exc
+    absurd = absurd_fields(record)
+    if absurd:
+        raise RecordError(f"number outside the sane range in {', '.join(absurd)}", path=path, line=number)
+    return label, record
 
 
 def read_records(path: Path) -> tuple[list[tuple[str, Record | None]], list[RecordError]]:

@@ -8,10 +8,11 @@ from typing import Annotated
 
 import typer
 
-from crossfoot.cli.app import app, is_tty
+from crossfoot.cli.app import app, fail_line, is_tty
 from crossfoot.cli.batch import run_batch
 from crossfoot.cli.output import JsonlSink
 from crossfoot.cli.settings import build_extractor, build_settings, print_llm_summary
+from crossfoot.errors import OutputError
 
 
 @app.command()
@@ -29,12 +30,19 @@ def extract(
     """Extract every form of INPUTS into contract records with provenance.
 
     Exit codes: 0 all read; 2 an input could not be used (the others were
-    still extracted); 3 the LLM endpoint is unavailable.
+    still extracted), or the output cannot be written or is held by another
+    run; 3 the LLM endpoint is unavailable (an interrupted batch keeps
+    OUT.partial to resume from); 4 a bug in crossfoot.
     """
     settings = build_settings(backend=backend)
-    extractor = build_extractor(backend, settings)
     sink = JsonlSink(output, stream=sys.stdout, resume=resume)
-    result = run_batch(inputs, extractor, settings, sink, show_progress=output is not None and is_tty())
+    try:
+        sink.check_path()
+        extractor = build_extractor(backend, settings)
+        result = run_batch(inputs, extractor, settings, sink, show_progress=output is not None and is_tty())
+    except OutputError as exc:
+        fail_line(str(exc))
+        raise typer.Exit(exc.exit_code) from None
     if output is not None:
         print_llm_summary(extractor)  # stdout carries JSONL otherwise
     code = result.exit_code()

@@ -12,7 +12,7 @@ from crossfoot.cli.app import app, console, fail_line
 from crossfoot.cli.batch import BatchResult, run_batch
 from crossfoot.cli.output import JsonlSink
 from crossfoot.cli.settings import build_extractor, build_settings, print_llm_summary
-from crossfoot.errors import CrossfootError
+from crossfoot.errors import CrossfootError, OutputError
 
 if TYPE_CHECKING:
     from crossfoot.review.store import RunLoader
@@ -52,15 +52,26 @@ def run(
     """Extract and check INPUTS, write JSONL, print a summary.
 
     Exit codes: 0 clean; 1 some forms have error findings (they need review);
-    2 an input could not be used; 3 the LLM endpoint is unavailable.
+    2 an input could not be used, or the output cannot be written or is held
+    by another run; 3 the LLM endpoint is unavailable (an interrupted batch
+    keeps OUT.partial to resume from); 4 a bug in crossfoot. The code and the
+    summary cover the whole output file, resumed forms included.
     """
     settings = build_settings(backend=backend, db_url=db)
-    extractor = build_extractor(backend, settings)
     sink = JsonlSink(output, resume=resume)
+    try:
+        sink.check_path()
+    except OutputError as exc:
+        fail_line(str(exc))
+        raise typer.Exit(exc.exit_code) from None
+    extractor = build_extractor(backend, settings)
     loader = None if no_store else _open_store(settings.db_url, backend)
     on_document = None if loader is None else loader.add
     try:
         result = run_batch(inputs, extractor, settings, sink, show_progress=True, on_document=on_document)
+    except OutputError as exc:
+        fail_line(str(exc))
+        raise typer.Exit(exc.exit_code) from None
     finally:
         if loader is not None:
             summary = loader.finish()

@@ -8,11 +8,21 @@ from decimal import Decimal, InvalidOperation
 
 __all__ = [
     "DASHES",
+    "MAX_FRACTION_DIGITS",
+    "MAX_INTEGER_DIGITS",
     "clean_text",
     "is_number",
     "normalize_for_compare",
+    "out_of_range",
     "parse_decimal",
 ]
+
+#: The sane range of a number on these forms. A budget in 元 stays below
+#: 10^15 (a thousand trillion) and nothing is printed finer than 10^-10.
+#: Past that a number is a misread or a planted value, and the checks'
+#: Decimal arithmetic (28 significant digits) could not hold it.
+MAX_INTEGER_DIGITS = 15
+MAX_FRACTION_DIGITS = 10
 
 #: A cell holding only one of these is an empty placeholder.
 DASHES = frozenset({"—", "-", "–", "－", "——", "--", "/", "／", "─"})
@@ -40,11 +50,21 @@ def is_number(text: str) -> bool:
     return bool(_NUMBER.match(_numeric_core(text)))
 
 
+def out_of_range(value: Decimal) -> bool:
+    """True for NaN, infinities and numbers outside the sane range."""
+    if not value.is_finite():
+        return True
+    _, digits, exponent = value.as_tuple()
+    assert isinstance(exponent, int)  # finite
+    return len(digits) + exponent > MAX_INTEGER_DIGITS or -exponent > MAX_FRACTION_DIGITS
+
+
 def parse_decimal(text: str | None) -> Decimal | None:
     """ "375,000" -> 375000; "100.00%" -> 100.00; "", "—" -> None.
 
-    Raises ValueError for text that is neither a number nor a placeholder;
-    the caller turns that into a finding, never a guess.
+    Raises ValueError for text that is neither a number nor a placeholder,
+    or a number outside the sane range (``out_of_range``); the caller turns
+    that into a finding, never a guess.
     """
     if text is None:
         return None
@@ -53,11 +73,21 @@ def parse_decimal(text: str | None) -> Decimal | None:
         return None
     core = _numeric_core(stripped)
     if not _NUMBER.match(core):
-        raise ValueError(f"not a number: {text!r}")
+        raise ValueError(f"not a number: {_shown(text)}")
+    if len(core) > MAX_INTEGER_DIGITS + MAX_FRACTION_DIGITS + 2:  # before Decimal parses 200,000 digits
+        raise ValueError(f"number out of range: {_shown(text)}")
     try:
-        return Decimal(core)
+        value = Decimal(core)
     except InvalidOperation as exc:  # pragma: no cover - regex guards this
-        raise ValueError(f"not a number: {text!r}") from exc
+        raise ValueError(f"not a number: {_shown(text)}") from exc
+    if out_of_range(value):
+        raise ValueError(f"number out of range: {_shown(text)}")
+    return value
+
+
+def _shown(text: str) -> str:
+    """The text for a message, cut short: a planted number can be huge."""
+    return repr(text if len(text) <= 40 else text[:40] + "…")
 
 
 def clean_text(text: str | None) -> str | None:

@@ -121,5 +121,6 @@ def test_run_log_has_every_attempt_and_its_cost(tmp_path, scripted, small_form: 
         "attempts": 2,
         "prompt_tokens": result.meta["prompt_tokens"],
         "completion_tokens": result.meta["completion_tokens"],
+        "estimated_tokens": 0,
         "cost": result.meta["cost"],
     }

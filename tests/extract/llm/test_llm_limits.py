@@ -160,8 +160,20 @@ def test_run_log_keeps_runs_apart(tmp_path: Path) -> None:
     first, second = RunLog(tmp_path / "log.sqlite3", run), RunLog(tmp_path / "log.sqlite3", run)
     first.record("a.txt", 0, "k", [Attempt(call=1, http_try=1, status="ok", prompt_tokens=10, cost=Decimal("0.5"))])
     second.record_cache_hit("a.txt", 0, "k")
-    assert first.totals() == {"attempts": 1, "prompt_tokens": 10, "completion_tokens": 0, "cost": "0.5"}
-    assert second.totals() == {"attempts": 0, "prompt_tokens": 0, "completion_tokens": 0, "cost": "0"}
+    assert first.totals() == {
+        "attempts": 1,
+        "prompt_tokens": 10,
+        "completion_tokens": 0,
+        "estimated_tokens": 0,
+        "cost": "0.5",
+    }
+    assert second.totals() == {
+        "attempts": 0,
+        "prompt_tokens": 0,
+        "completion_tokens": 0,
+        "estimated_tokens": 0,
+        "cost": "0",
+    }
 
 
 def test_summary_line_names_the_routed_share_the_bill_and_a_replay() -> None:

@@ -279,21 +279,36 @@ class Endpoint:
         return float(backoff(state))
 
     async def _send_once(self, kwargs: dict[str, Any], usage: FormUsage, http_try: int) -> Any:
-        client, openai = self.client, self.client._openai
+        """One HTTP request. Its maximum is reserved from the budget before it
+        is sent (raises BudgetExceededError when it does not fit) and settled
+        with what it cost, whatever happens to it."""
+        client = self.client
         client.check_available()
-        client.budget.check()
-        estimate = estimate_tokens(json.dumps(kwargs.get("messages", []), ensure_ascii=False), 0)
-        booking = await client.limiter.acquire(estimate + self.settings.llm_max_output_tokens)
-        started = client.clock()
+        prompt_estimate = estimate_tokens(json.dumps(kwargs.get("messages", []), ensure_ascii=False), 0)
+        maximum = prompt_estimate + self.settings.llm_max_output_tokens
+        reservation = client.budget.reserve(maximum)  # no await before this: a ceiling under concurrency
+        charged = 0
+        try:
+            booking = await client.limiter.acquire(maximum)
+            started = client.clock()
 
-        def record(status: AttemptStatus, **fields: Any) -> None:
-            latency = int((client.clock() - started) * 1000)
-            usage.add(Attempt(call=usage.call, http_try=http_try, status=status, latency_ms=latency, **fields))
+            def record(status: AttemptStatus, **fields: Any) -> None:
+                nonlocal charged
+                charged = int(fields.get("prompt_tokens", 0)) + int(fields.get("completion_tokens", 0))
+                client.limiter.settle(booking, charged)
+                latency = int((client.clock() - started) * 1000)
+                usage.add(Attempt(call=usage.call, http_try=http_try, status=status, latency_ms=latency, **fields))
 
+            return await self._exchange(kwargs, record, prompt_estimate)
+        finally:
+            client.budget.settle(reservation, charged)
+
+    async def _exchange(self, kwargs: dict[str, Any], record: Callable[..., None], prompt_estimate: int) -> Any:
+        """Send, classify the outcome, ``record`` it (once) with its tokens."""
+        client, openai = self.client, self.client._openai
         try:
             response = await self.raw.chat.completions.create(**kwargs)
         except openai.APIStatusError as exc:
-            client.limiter.settle(booking, 0)
             record("http_error", http_status=exc.status_code, error=_short(exc))
             if exc.status_code in (401, 403):
                 raise self._unavailable(f"the endpoint rejected the API key (HTTP {exc.status_code})") from exc
@@ -304,7 +319,6 @@ class Endpoint:
                 ) from exc
             raise
         except openai.APIConnectionError as exc:
-            client.limiter.settle(booking, 0)
             if _in_chain(exc, "CannotOverwriteExistingCassetteException"):
                 record("connection", error="no recorded response in the cassette")
                 raise LLMError(
@@ -312,25 +326,34 @@ class Endpoint:
                     "(prompt, model, mode or form changed?): re-record it, see cassettes/README.md"
                 ) from exc
             timeout = isinstance(exc, openai.APITimeoutError)
-            record("timeout" if timeout else "connection", error=_short(exc.__cause__ or exc))
-            if not client.seen_ok and (not timeout or _in_chain(exc, "ConnectTimeout")):
+            never_sent = not timeout or _in_chain(exc, "ConnectTimeout")
+            if never_sent:
+                record("timeout" if timeout else "connection", error=_short(exc.__cause__ or exc))
+            else:  # sent and not answered in time: the provider may have done the work
+                record(
+                    "timeout",
+                    error=_short(exc.__cause__ or exc) + " (charged at its reservation)",
+                    prompt_tokens=prompt_estimate,
+                    completion_tokens=self.settings.llm_max_output_tokens,
+                    cost=price(prompt_estimate, self.settings.llm_max_output_tokens, self.settings),
+                    estimated=True,
+                )
+            if not client.seen_ok and never_sent:
                 raise self._unavailable(
                     f"cannot connect to {self.raw.base_url}: {_short(exc.__cause__ or exc)}"
                 ) from exc
             raise
         except ValueError as exc:  # the body is not JSON
-            client.limiter.settle(booking, 0)
             record("bad_response", http_status=200, error=_short(exc))
             raise _BadResponse(f"the endpoint's answer is not JSON: {_short(exc)}") from exc
         if not isinstance(response, openai.types.chat.ChatCompletion) or not response.choices:
-            client.limiter.settle(booking, 0)
             record("bad_response", http_status=200, error=_short(ValueError(repr(response)[:200])))
             raise _BadResponse("the endpoint's answer is not a chat completion")
         client.seen_ok = True
-        prompt_tokens = response.usage.prompt_tokens if response.usage else 0
-        completion_tokens = response.usage.completion_tokens if response.usage else 0
-        client.limiter.settle(booking, prompt_tokens + completion_tokens)
-        client.budget.add(prompt_tokens + completion_tokens)
+        if response.usage is not None:
+            prompt_tokens, completion_tokens = response.usage.prompt_tokens, response.usage.completion_tokens
+        else:  # the server reported nothing: estimate rather than charge 0
+            prompt_tokens, completion_tokens = prompt_estimate, estimate_tokens(_answer_text(response), 0)
         finish = response.choices[0].finish_reason
         cut = finish == "length" or completion_tokens >= self.settings.llm_max_output_tokens
         record(
@@ -340,6 +363,7 @@ class Endpoint:
             prompt_tokens=prompt_tokens,
             completion_tokens=completion_tokens,
             cost=price(prompt_tokens, completion_tokens, self.settings),
+            estimated=response.usage is None,
         )
         if cut:
             raise _CutOff(f"finish_reason={finish}, {completion_tokens} completion tokens")
@@ -385,6 +409,18 @@ class Endpoint:
         else:
             message = f"no valid answer after {usage.call} call(s): {_short(chain[-1])}"
         return LLMError(message, **counts, **where)
+
+
+def _answer_text(response: Any) -> str:
+    """Everything the model wrote: message content and tool-call arguments."""
+    parts: list[str] = []
+    for choice in response.choices:
+        message = choice.message
+        parts.append(message.content or "")
+        for call in message.tool_calls or []:
+            function = getattr(call, "function", None)
+            parts.append(getattr(function, "arguments", "") or "")
+    return "".join(parts)
 
 
 def _chain(exc: BaseException) -> list[BaseException]:

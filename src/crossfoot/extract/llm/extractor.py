@@ -64,10 +64,15 @@ class LLMExtractor:
             "llm_calls": 0,
             "prompt_tokens": 0,
             "completion_tokens": 0,
+            "estimated_tokens": 0,
             "cost": Decimal(0),
         }
 
     # -- the Extractor protocol ----------------------------------------------
+
+    def check_available(self) -> None:
+        """Raise LLMUnavailableError (no key, no extra) before a batch touches its output."""
+        self.client.check_available()
 
     def extract(self, form: FormSlice, siblings: list[FormSlice]) -> ExtractionResult:
         key = form_key(form)
@@ -206,6 +211,7 @@ class LLMExtractor:
         t["llm_calls"] += len(usage.attempts)
         t["prompt_tokens"] += usage.prompt_tokens
         t["completion_tokens"] += usage.completion_tokens
+        t["estimated_tokens"] += usage.estimated_tokens
         t["cost"] += usage.cost
 
     def _done(self, form: FormSlice, outcome: Outcome) -> None:

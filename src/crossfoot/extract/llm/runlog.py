@@ -6,7 +6,7 @@ ordered, named migrations recorded in ``_migrations``):
 - ``runs``: one row per extractor run (model, endpoint, mode, prompt hash,
   schema version, source live/replay);
 - ``attempts``: one row per HTTP request (form, call, HTTP try, status,
-  tokens, cost, latency), plus one ``cache_hit`` row per form answered from
+  tokens, cost, latency, whether the tokens are estimated), plus one ``cache_hit`` row per form answered from
   the cache (zero tokens).
 
 Query it with the ``sqlite3`` shell, e.g. the cost of the last run::
@@ -69,6 +69,8 @@ MIGRATIONS: tuple[tuple[str, str], ...] = (
         )""",
     ),
     ("003_attempts_by_run", "CREATE INDEX attempts_by_run ON attempts(run_id)"),
+    # 1: the tokens are crossfoot's estimate (no usage in the answer, or a timeout)
+    ("004_attempts_estimated", "ALTER TABLE attempts ADD COLUMN estimated INTEGER NOT NULL DEFAULT 0"),
 )
 
 
@@ -132,14 +134,15 @@ class RunLog:
                 str(a.cost),
                 a.latency_ms,
                 a.error,
+                int(a.estimated),
             )
             for a in attempts
         ]
         with self._db:
             self._db.executemany(
                 "INSERT INTO attempts (run_id, created_at, form_path, form_index, cache_key, call, http_try, "
-                "status, http_status, finish_reason, prompt_tokens, completion_tokens, cost, latency_ms, error) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "status, http_status, finish_reason, prompt_tokens, completion_tokens, cost, latency_ms, error, "
+                "estimated) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 rows,
             )
 
@@ -155,7 +158,8 @@ class RunLog:
     def totals(self) -> dict[str, Any]:
         """This run's attempts, tokens and cost so far."""
         row = self._db.execute(
-            "SELECT COUNT(*), COALESCE(SUM(prompt_tokens), 0), COALESCE(SUM(completion_tokens), 0) "
+            "SELECT COUNT(*), COALESCE(SUM(prompt_tokens), 0), COALESCE(SUM(completion_tokens), 0), "
+            "COALESCE(SUM(CASE WHEN estimated THEN prompt_tokens + completion_tokens ELSE 0 END), 0) "
             "FROM attempts WHERE run_id = ? AND status != 'cache_hit'",
             (self.run_id,),
         ).fetchone()
@@ -164,6 +168,7 @@ class RunLog:
             "attempts": row[0],
             "prompt_tokens": row[1],
             "completion_tokens": row[2],
+            "estimated_tokens": row[3],
             "cost": str(sum((Decimal(c[0]) for c in costs), Decimal(0))),
         }
 

@@ -5,6 +5,14 @@ An *attempt* is one HTTP request. A form's extraction is one or more
 and each call is one or more *tries* (the HTTP retries after a 429, a 5xx or
 a timeout). Every try is an attempt and is recorded, failed ones included,
 so the cost a run reports is what the provider bills.
+
+Tokens the server did not report are estimated and marked ``estimated``:
+an answer without ``usage`` is charged its prompt estimate plus an estimate
+of the completion text (``limiter.estimate_tokens``: one token per CJK
+character, one per three other characters, a deliberately high ratio), and
+a request that timed out after it was sent is charged its whole reservation
+(prompt estimate + ``llm_max_output_tokens``), since the provider may have
+done the work.
 """
 
 from __future__ import annotations
@@ -53,6 +61,7 @@ class Attempt(BaseModel):
     cost: Decimal = Decimal(0)
     latency_ms: int = 0
     error: str | None = None
+    estimated: bool = Field(False, description="tokens estimated: the server reported none (or timed out)")
 
 
 class FormUsage:
@@ -86,6 +95,11 @@ class FormUsage:
     def cost(self) -> Decimal:
         return sum((a.cost for a in self.attempts), Decimal(0))
 
+    @property
+    def estimated_tokens(self) -> int:
+        """The part of the tokens that is an estimate, not the server's count."""
+        return sum(a.prompt_tokens + a.completion_tokens for a in self.attempts if a.estimated)
+
     def meta(self) -> dict[str, Any]:
         """The per-form usage keys of ``ExtractionResult.meta``."""
         return {
@@ -93,26 +107,53 @@ class FormUsage:
             "prompt_tokens": self.prompt_tokens,
             "completion_tokens": self.completion_tokens,
             "cost": str(self.cost),
+            "estimated_tokens": self.estimated_tokens,
             "attempts": [a.model_dump(mode="json") for a in self.attempts],
         }
 
 
 class TokenBudget:
-    """A per-run token budget: once spent, no further request is sent."""
+    """A per-run token budget that is a ceiling, also with requests in flight.
+
+    Before a request is sent its maximum (prompt estimate + max completion
+    tokens) is reserved; a request whose maximum does not fit beside what is
+    spent and reserved is not sent. When it ends, the reservation is settled
+    with what it cost. Single event loop: ``reserve`` has no ``await``, so two
+    requests cannot both take the last tokens.
+    """
 
     def __init__(self, limit: int | None) -> None:
         self.limit = limit
         self.spent = 0
+        self.reserved = 0
+
+    def _refuse(self, message: str) -> BudgetExceededError:
+        return BudgetExceededError(
+            f"{message} (raise CROSSFOOT_LLM_TOKEN_BUDGET, or lower CROSSFOOT_LLM_MAX_OUTPUT_TOKENS)",
+            prompt_tokens=0,
+            completion_tokens=0,
+        )
 
     def check(self) -> None:
         """Raise BudgetExceededError when the budget is spent."""
         if self.limit is not None and self.spent >= self.limit:
-            raise BudgetExceededError(
-                f"token budget spent: {self.spent} of {self.limit} tokens "
-                "(raise CROSSFOOT_LLM_TOKEN_BUDGET to continue)",
-                prompt_tokens=0,
-                completion_tokens=0,
+            raise self._refuse(f"token budget spent: {self.spent} of {self.limit} tokens")
+
+    def reserve(self, tokens: int) -> int:
+        """Hold ``tokens`` for one request, or raise BudgetExceededError."""
+        self.check()
+        if self.limit is not None and self.spent + self.reserved + tokens > self.limit:
+            raise self._refuse(
+                f"token budget: {self.spent} spent and {self.reserved} held by requests in flight of "
+                f"{self.limit}; the next request may use up to {tokens}"
             )
+        self.reserved += tokens
+        return tokens
+
+    def settle(self, reservation: int, tokens: int) -> None:
+        """The request that held ``reservation`` cost ``tokens``."""
+        self.reserved -= reservation
+        self.spent += tokens
 
     def add(self, tokens: int) -> None:
         self.spent += tokens
@@ -135,6 +176,8 @@ def summary_line(summary: dict[str, Any]) -> str:
             parts.append(f"{llm['cached']} from the cache")
         parts.append(f"{llm['llm_calls']} calls")
         parts.append(f"{llm['prompt_tokens']:,} prompt + {llm['completion_tokens']:,} completion tokens")
+        if llm.get("estimated_tokens"):
+            parts.append(f"{llm['estimated_tokens']:,} of them estimated (no usage reported, or timed out)")
         parts.append(f"cost {llm['cost']}")
         if llm.get("llm_source") == "replay":
             parts.append("REPLAYED from a cassette, not a live model")
