@@ -14,16 +14,17 @@ from dataclasses import dataclass
 from typing import Any
 
 from pydantic import ValidationError
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from crossfoot.check import CHECK_CODES, run_checks
 from crossfoot.errors import ConflictError, StoreError
 from crossfoot.extract.values import parse_decimal
 from crossfoot.model import FUNDING_COLUMNS, FUNDING_ROWS, RECORD_SCALARS, Finding, Indicator, Record
+from crossfoot.review.audit import append_edit, append_version
 from crossfoot.review.items import close_all, load_findings, open_items_for, store_findings, sync_items
-from crossfoot.review.store import Store, current_version, get_form
-from crossfoot.review.tables import EditRow, FormRow, RecordVersionRow, utcnow
+from crossfoot.review.store import Store, bump_version, current_version, get_form
+from crossfoot.review.tables import FormRow, RecordVersionRow, utcnow
 
 __all__ = [
     "RECORD_SCALARS",
@@ -147,19 +148,6 @@ def _locked_form(session: Session, form_id: int, seen_version: int) -> FormRow:
     return form
 
 
-def _bump(session: Session, form: FormRow, seen_version: int, **values: Any) -> None:
-    """The compare-and-set: only one writer moves a form off ``seen_version``."""
-    result = session.execute(
-        update(FormRow)
-        .where(FormRow.id == form.id, FormRow.version == seen_version)
-        .values(version=seen_version + 1, updated_at=utcnow(), **values)
-        .execution_options(synchronize_session="fetch")
-    )
-    if result.rowcount != 1:  # type: ignore[attr-defined]
-        current = session.scalar(select(FormRow.version).where(FormRow.id == form.id)) or seen_version
-        raise ConflictError(f"form {form.id} changed while saving", current_version=current)
-
-
 def _findings_after_edit(session: Session, previous: RecordVersionRow, record: Record, path: str) -> list[Finding]:
     # An extractor's own findings (unread cells, backend disagreements) stay
     # with the record until a reviewer edits a field they name.
@@ -179,8 +167,9 @@ def _write_record(
     was = form.status
     reopened = was in ("approved", "rejected")
     number = form.record_number + 1
-    _bump(session, form, seen_version, record_number=number, status="needs_review" if reopened else form.status)
-    row = RecordVersionRow(
+    bump_version(session, form, seen_version, record_number=number, status="needs_review" if reopened else form.status)
+    row = append_version(
+        session,
         form_id=form.id,
         number=number,
         origin="review",
@@ -190,20 +179,17 @@ def _write_record(
         meta={},
         created_by=reviewer,
     )
-    session.add(row)
-    session.flush()
     store_findings(session, row.id, findings)
     sync_items(session, form, open_items_for(findings, None), actor=reviewer, resolution="fixed")
     if reopened:
-        session.add(
-            EditRow(
-                form_id=form.id,
-                reviewer=reviewer,
-                action="reopen",
-                reason=f"edited after it was {was}: needs a new decision",
-                from_version=seen_version,
-                to_version=seen_version + 1,
-            )
+        append_edit(
+            session,
+            form_id=form.id,
+            reviewer=reviewer,
+            action="reopen",
+            reason=f"edited after it was {was}: needs a new decision",
+            from_version=seen_version,
+            to_version=seen_version + 1,
         )
 
 
@@ -253,18 +239,17 @@ def _audited(
     new: Any = None,
 ) -> EditOutcome:
     """Append the audit row of one change that moved the form to version + 1."""
-    session.add(
-        EditRow(
-            form_id=form.id,
-            reviewer=who,
-            action=action,
-            field=field,
-            old_value=old,
-            new_value=new,
-            reason=(reason or "").strip() or None,
-            from_version=version,
-            to_version=version + 1,
-        )
+    append_edit(
+        session,
+        form_id=form.id,
+        reviewer=who,
+        action=action,
+        field=field,
+        old_value=old,
+        new_value=new,
+        reason=(reason or "").strip() or None,
+        from_version=version,
+        to_version=version + 1,
     )
     return EditOutcome(version=version + 1, changed=True)
 
@@ -295,18 +280,17 @@ def start_record(store: Store, form_id: int, *, version: int, reviewer: str | No
         record = Record(project_name=form.title)
         findings = run_checks(record)
         _write_record(session, form, version, previous, record, findings, who)
-        session.add(
-            EditRow(
-                form_id=form.id,
-                reviewer=who,
-                action="start",
-                field=None,
-                old_value=None,
-                new_value=record.model_dump(mode="json"),
-                reason="extraction failed; record entered by hand",
-                from_version=version,
-                to_version=version + 1,
-            )
+        append_edit(
+            session,
+            form_id=form.id,
+            reviewer=who,
+            action="start",
+            field=None,
+            old_value=None,
+            new_value=record.model_dump(mode="json"),
+            reason="extraction failed; record entered by hand",
+            from_version=version,
+            to_version=version + 1,
         )
         return EditOutcome(version=version + 1, changed=True)
 
@@ -322,7 +306,7 @@ def set_status(
     with store.write() as session:
         form = _locked_form(session, form_id, version)
         decided = status != "needs_review"
-        _bump(
+        bump_version(
             session,
             form,
             version,
@@ -344,6 +328,6 @@ def skip(store: Store, form_id: int, *, reviewer: str | None) -> None:
     who = _reviewer(reviewer)
     with store.write() as session:
         form = get_form(session, form_id)
-        session.add(
-            EditRow(form_id=form.id, reviewer=who, action="skip", from_version=form.version, to_version=form.version)
+        append_edit(
+            session, form_id=form.id, reviewer=who, action="skip", from_version=form.version, to_version=form.version
         )
