@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import copy
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 from pydantic import ValidationError
@@ -60,6 +61,21 @@ def _reviewer(name: str | None) -> str:
     return cleaned[:200]
 
 
+#: the largest amount a reviewer may type: 15 integer digits is a trillion
+#: yuan with room to spare; anything longer is a typo or an attack, and
+#: would make the checks' Decimal arithmetic overflow
+MAX_INTEGER_DIGITS = 15
+MAX_DECIMAL_PLACES = 6
+
+
+def _sane(number: Decimal) -> bool:
+    if not number.is_finite():
+        return False
+    exponent = number.as_tuple().exponent
+    places = -exponent if isinstance(exponent, int) and exponent < 0 else 0
+    return number.adjusted() < MAX_INTEGER_DIGITS and places <= MAX_DECIMAL_PLACES
+
+
 def coerce_value(path: str, raw: str | None) -> Any:
     """A reviewer's typed text -> the contract's JSON value for that field.
 
@@ -69,17 +85,23 @@ def coerce_value(path: str, raw: str | None) -> Any:
     """
     text = (raw or "").strip()
     last = path.rsplit(".", 1)[-1]
+    shown = text if len(text) <= 40 else text[:20] + "…" + text[-8:]
     if last in _DECIMAL_KEYS:
         try:
             number = parse_decimal(text)
-        except ValueError as exc:
-            raise StoreError(f"{path}: {text!r} is not a number") from exc
+        except (ValueError, ArithmeticError) as exc:
+            raise StoreError(f"{path}: {shown!r} is not a number") from exc
+        if number is not None and not _sane(number):
+            raise StoreError(
+                f"{path}: {shown!r} is out of range (at most {MAX_INTEGER_DIGITS} digits before the point "
+                f"and {MAX_DECIMAL_PLACES} after)"
+            )
         return None if number is None else format(number, "f")
     if last == "year":
         if not text:
             return None
-        if not text.isdigit():
-            raise StoreError(f"{path}: {text!r} is not a year")
+        if not (text.isascii() and text.isdigit() and len(text) == 4):
+            raise StoreError(f"{path}: {shown!r} is not a year")
         return int(text)
     if last == "project_name":
         return text
