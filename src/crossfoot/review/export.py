@@ -21,6 +21,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import IO, Any
 
+from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import defer
 
@@ -77,6 +78,17 @@ class ExportItem:
         return None if self.envelope.record is None else self.envelope.record.model_dump(mode="json")
 
 
+def _stored_record(form_id: int, data: dict[str, Any] | None) -> Record | None:
+    if not data:
+        return None
+    try:
+        return Record.model_validate(data)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(part) for part in first["loc"]) or "record"
+        raise StoreError(f"form {form_id}: its stored record is not a valid record ({where}: {first['msg']})") from None
+
+
 def export_items(store: Store, status: str | None = None) -> list[ExportItem]:
     """Forms (all, or those with ``status``) in document and form order."""
     return list(iter_export_items(store, status))
@@ -112,7 +124,7 @@ def iter_export_items(store: Store, status: str | None = None, *, form_id: int |
                     form_count=form.form_count,
                 ),
                 backend=form.backend,
-                record=Record.model_validate(version_row.record) if version_row.record else None,
+                record=_stored_record(form.id, version_row.record),
                 provenance={k: [SourceSpan.model_validate(s) for s in v] for k, v in version_row.provenance.items()},
                 findings=load_findings(session, version_row.id),
                 error=version_row.error,
@@ -248,10 +260,15 @@ def write_xlsx(items: Iterable[ExportItem], path: Path) -> None:
             out.append(cell)
         return out
 
-    for item in items:
-        written["forms"].append(cells(written["forms"], FORM_COLUMNS, _form_row(item)))
-        for indicator in _indicator_rows(item):
-            written["indicators"].append(cells(written["indicators"], INDICATOR_SHEET_COLUMNS, indicator))
+    try:
+        for item in items:
+            written["forms"].append(cells(written["forms"], FORM_COLUMNS, _form_row(item)))
+            for indicator in _indicator_rows(item):
+                written["indicators"].append(cells(written["indicators"], INDICATOR_SHEET_COLUMNS, indicator))
+    except BaseException:
+        for sheet in written.values():
+            sheet.close()  # finish openpyxl's half-written sheet streams quietly
+        raise
     path.parent.mkdir(parents=True, exist_ok=True)
     book.save(path)
 
