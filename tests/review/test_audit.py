@@ -205,3 +205,21 @@ def test_a_store_from_before_the_chain_is_chained_on_upgrade(db_url: str, sample
         with old.read() as session:
             who = session.scalar(text("SELECT reviewer FROM edits WHERE action = 'approve'"))
         assert who == "王芳"
+
+
+def test_downgrading_0002_restores_the_0001_guards(loaded: Store, db_url: str) -> None:
+    """Item 17: the new migration is reversible; after it the trail is still append-only."""
+    from alembic import command
+    from alembic.config import Config
+
+    from crossfoot.review.store import MIGRATIONS
+
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    with loaded.engine.begin() as conn:
+        config.attributes["connection"] = conn
+        command.downgrade(config, "0001")
+    with pytest.raises(DBAPIError, match="append-only"):
+        raw(db_url, "UPDATE edits SET reviewer = 'mallory'")
+    migrate(loaded.engine)
+    assert verify(loaded) == []

@@ -24,7 +24,7 @@ import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -41,6 +41,8 @@ __all__ = [
     "chain_hash",
     "verify_session",
 ]
+
+Row = TypeVar("Row", EditRow, RecordVersionRow)
 
 #: the ``prev_hash`` of the first row of each chain
 GENESIS = "0" * 64
@@ -87,33 +89,37 @@ def chain_hash(table: str, prev_hash: str, values: dict[str, Any]) -> str:
 
 
 def _head(session: Session, row_type: type[EditRow] | type[RecordVersionRow]) -> str:
+    """The newest row's hash (the store serialises writers, so it stays the newest)."""
     last = session.scalar(select(row_type.hash).order_by(row_type.id.desc()).limit(1))
     return last or GENESIS
 
 
-def append_edit(session: Session, **values: Any) -> EditRow:
-    """Add one audit row, chained to the newest one (flushed at once, so the
-    next append sees it)."""
-    values.setdefault("at", utcnow())
-    row = EditRow(**values)
-    content = {name: getattr(row, name) for name in EDIT_FIELDS}
-    row.prev_hash = _head(session, EditRow)
-    row.hash = chain_hash("edits", row.prev_hash, content)
+_CHAINS: dict[type[Any], tuple[str, tuple[str, ...], str]] = {
+    EditRow: ("edits", EDIT_FIELDS, "at"),
+    RecordVersionRow: ("record_versions", VERSION_FIELDS, "created_at"),
+}
+
+
+def _append(session: Session, row_type: type[Row], **values: Any) -> Row:
+    table, names, stamp = _CHAINS[row_type]
+    values.setdefault(stamp, utcnow())
+    row = row_type(**values)
+    content = {name: getattr(row, name) for name in names}
+    row.prev_hash = _head(session, row_type)
+    row.hash = chain_hash(table, row.prev_hash, content)
     session.add(row)
-    session.flush()
+    session.flush()  # so the next append sees this row as the head
     return row
+
+
+def append_edit(session: Session, **values: Any) -> EditRow:
+    """Add one audit row, chained to the newest one."""
+    return _append(session, EditRow, **values)
 
 
 def append_version(session: Session, **values: Any) -> RecordVersionRow:
     """Add one record version, chained to the newest one."""
-    values.setdefault("created_at", utcnow())
-    row = RecordVersionRow(**values)
-    content = {name: getattr(row, name) for name in VERSION_FIELDS}
-    row.prev_hash = _head(session, RecordVersionRow)
-    row.hash = chain_hash("record_versions", row.prev_hash, content)
-    session.add(row)
-    session.flush()
-    return row
+    return _append(session, RecordVersionRow, **values)
 
 
 @dataclass
@@ -176,10 +182,7 @@ def _versions_accounted(session: Session) -> str | None:
 def verify_session(session: Session) -> AuditReport:
     """Walk both chains and the per-form accounting; stop each at its first break."""
     report = AuditReport()
-    for row_type, table, names in (
-        (EditRow, "edits", EDIT_FIELDS),
-        (RecordVersionRow, "record_versions", VERSION_FIELDS),
-    ):
+    for row_type, (table, names, _) in _CHAINS.items():
         count = 0
         for _, problem in _walk(session, row_type, table, names):
             if problem:

@@ -9,6 +9,8 @@ Create Date: 2026-12-01
 
 from __future__ import annotations
 
+from importlib import import_module
+
 import sqlalchemy as sa
 from alembic import op
 
@@ -119,17 +121,9 @@ def downgrade() -> None:
                 op.execute(f"DROP TRIGGER IF EXISTS {table}_no_{event}")
     if postgres:
         op.execute("DROP FUNCTION IF EXISTS crossfoot_append_only()")
+        op.execute("DROP FUNCTION IF EXISTS crossfoot_edits_append_only()")
     for table in _TABLES:
         op.drop_column(table, "hash")
         op.drop_column(table, "prev_hash")
-    if postgres:
-        op.execute(
-            "CREATE TRIGGER edits_append_only BEFORE UPDATE OR DELETE ON edits "
-            "FOR EACH ROW EXECUTE FUNCTION crossfoot_edits_append_only()"
-        )
-    else:
-        for event in ("UPDATE", "DELETE"):
-            op.execute(
-                f"CREATE TRIGGER edits_no_{event.lower()} BEFORE {event} ON edits "
-                "BEGIN SELECT RAISE(ABORT, 'edits are append-only'); END"
-            )
+    # 0001's own triggers come back, as 0001 made them.
+    import_module("crossfoot.review.migrations.versions.0001_initial")._protect_edits()
