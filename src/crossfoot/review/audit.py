@@ -139,11 +139,12 @@ class AuditReport:
 
 
 def _walk(
-    session: Session, row_type: type[EditRow] | type[RecordVersionRow], table: str, names: tuple[str, ...]
+    session: Session, row_type: type[Row], table: str, names: tuple[str, ...]
 ) -> Iterator[tuple[int, str | None]]:
     """(id, problem or None) for each row in id order."""
     expected_prev = GENESIS
-    for row in session.scalars(select(row_type).order_by(row_type.id).execution_options(yield_per=500)):
+    rows: Iterator[Row] = iter(session.scalars(select(row_type).order_by(row_type.id).execution_options(yield_per=500)))
+    for row in rows:
         if row.prev_hash != expected_prev:
             yield row.id, f"{table} row {row.id}: its link to the row before is broken (a row removed, added or moved)"
             return

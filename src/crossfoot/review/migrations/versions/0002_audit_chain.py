@@ -10,6 +10,7 @@ Create Date: 2026-12-01
 from __future__ import annotations
 
 from importlib import import_module
+from typing import Any
 
 import sqlalchemy as sa
 from alembic import op
@@ -24,7 +25,7 @@ depends_on = None
 _TABLES = {"edits": EDIT_FIELDS, "record_versions": VERSION_FIELDS}
 
 
-def _type(name: str) -> sa.types.TypeEngine[object]:
+def _type(name: str) -> sa.types.TypeEngine[Any]:
     """Read each column as the models do, so the hashes match what ``verify`` recomputes."""
     if name in ("old_value", "new_value", "record", "provenance", "meta"):
         return sa.JSON()
