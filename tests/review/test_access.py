@@ -127,7 +127,7 @@ def test_security_headers_on_every_answer(loaded: Store) -> None:
         csp = answer.headers["content-security-policy"]
         assert "script-src 'self'" in csp and "unsafe-inline" not in csp and "frame-ancestors 'none'" in csp
         assert answer.headers["x-frame-options"] == "DENY"
-        assert answer.headers["referrer-policy"] == "no-referrer"
+        assert answer.headers["referrer-policy"] == "same-origin"
     page = TestClient(create_app(loaded, Settings()), base_url=LOCAL).get("/").text
     assert "<script>" not in page and " on" + "click=" not in page  # nothing inline for the CSP to block
 
