@@ -77,9 +77,8 @@ def bench_load(url: str, forms: int) -> None:
         load_into(store, [], one_document)
         took = time.perf_counter() - begun
     kind = url.split(":", 1)[0]
-    print(
-        f"load {kind}: {forms} forms in one document: {took:.1f} s; {len(spans)} transactions, longest {max(spans):.2f} s"
-    )
+    longest, count = max(spans), len(spans)
+    print(f"load {kind}: {forms} forms in one document: {took:.1f} s; {count} transactions, longest {longest:.2f} s")
 
 
 def bench_export(forms: int) -> None:
@@ -102,9 +101,8 @@ def bench_export(forms: int) -> None:
                 print(f"export {fmt} failed: {child.stderr.read().decode() if child.stderr else status}")
                 continue
             size = out.stat().st_size
-            print(
-                f"export {fmt}: {forms} forms in {took:.1f} s, peak {usage.ru_maxrss / 1024:.0f} MB, {size / 1e6:.1f} MB file"
-            )
+            peak = usage.ru_maxrss / 1024
+            print(f"export {fmt}: {forms} forms in {took:.1f} s, peak {peak:.0f} MB, {size / 1e6:.1f} MB file")
 
 
 def main() -> None:
