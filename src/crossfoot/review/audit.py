@@ -89,9 +89,14 @@ def chain_hash(table: str, prev_hash: str, values: dict[str, Any]) -> str:
 
 
 def _head(session: Session, row_type: type[EditRow] | type[RecordVersionRow]) -> str:
-    """The newest row's hash (the store serialises writers, so it stays the newest)."""
-    last = session.scalar(select(row_type.hash).order_by(row_type.id.desc()).limit(1))
-    return last or GENESIS
+    """The newest row's hash. The store serialises writers, so within one
+    write transaction the head only moves by our own appends: remember it."""
+    key = ("crossfoot_chain_head", row_type.__tablename__)
+    if key not in session.info:
+        last = session.scalar(select(row_type.hash).order_by(row_type.id.desc()).limit(1))
+        session.info[key] = last or GENESIS
+    head: str = session.info[key]
+    return head
 
 
 _CHAINS: dict[type[Any], tuple[str, tuple[str, ...], str]] = {
@@ -108,7 +113,8 @@ def _append(session: Session, row_type: type[Row], **values: Any) -> Row:
     row.prev_hash = _head(session, row_type)
     row.hash = chain_hash(table, row.prev_hash, content)
     session.add(row)
-    session.flush()  # so the next append sees this row as the head
+    session.flush()
+    session.info[("crossfoot_chain_head", table)] = row.hash
     return row
 
 

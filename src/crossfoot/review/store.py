@@ -307,9 +307,9 @@ def _lines_json(document: Document) -> list[Any]:
     return [[line.number, line.page, [cell.text for cell in line.cells]] for line in document.lines]
 
 
-def _new_form(session: Session, doc: DocumentRow, env: Envelope, digest: str) -> tuple[FormRow, int]:
+def _new_form(session: Session, document_id: int, env: Envelope, digest: str) -> tuple[FormRow, int]:
     form = FormRow(
-        document_id=doc.id,
+        document_id=document_id,
         form_index=env.source.form_index,
         form_count=env.source.form_count,
         backend=env.backend,
@@ -390,13 +390,17 @@ def _last_extraction_hash(session: Session, form: FormRow) -> str | None:
     return session.scalar(query)
 
 
-def _load_envelope(session: Session, doc: DocumentRow, env: Envelope, summary: LoadSummary) -> None:
+def _load_envelope(session: Session, document_id: int, env: Envelope, summary: LoadSummary) -> None:
     digest = extraction_hash(env)
-    key = (FormRow.document_id == doc.id, FormRow.form_index == env.source.form_index, FormRow.backend == env.backend)
+    key = (
+        FormRow.document_id == document_id,
+        FormRow.form_index == env.source.form_index,
+        FormRow.backend == env.backend,
+    )
     # Locked from here to commit, so "nobody reviewed it" still holds when we write.
     form = session.scalar(select(FormRow).where(*key).with_for_update())
     if form is None:
-        _, opened = _new_form(session, doc, env, digest)
+        _, opened = _new_form(session, document_id, env, digest)
         summary.forms_new += 1
         summary.items_opened += opened
     elif _last_extraction_hash(session, form) == digest:
@@ -443,10 +447,9 @@ class RunLoader:
             self._yield_to_others()
             started = time.monotonic()
             with self.store.write() as session:
-                doc = session.get(DocumentRow, doc_id)
-                assert doc is not None
                 while done < len(envelopes):
-                    _load_envelope(session, doc, envelopes[done], self.summary)
+                    # by id: loading the document row would parse its whole text each time
+                    _load_envelope(session, doc_id, envelopes[done], self.summary)
                     done += 1
                     if time.monotonic() - started >= LOAD_TRANSACTION_S:
                         break
