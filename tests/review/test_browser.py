@@ -234,3 +234,31 @@ def test_a_value_typed_before_the_name_is_saved_once_the_name_is_given(
     view = form_view(sqlite_store, form_id)
     assert view.record is not None and view.record[field] == value
     assert view.edits[0].reviewer == "carol"
+
+
+def test_a_named_reviewer_signs_in_once_and_the_trail_names_them(
+    browser: Any, sqlite_store: Store, tmp_path: Path
+) -> None:
+    """Issue 9, item 19: in Chromium, with named reviewers and the strict
+    CSP: the login page, the cookie, an edit and an approval carry the
+    token's name."""
+    from crossfoot.review.access import Access, add_reviewer, load_reviewers
+
+    path = tmp_path / "reviewers.json"
+    token = add_reviewer(path, "王芳")
+    access = Access.build(host="127.0.0.1", shared_token=None, reviewers=load_reviewers(path))
+    form_id, _, field, value = repairable(sqlite_store)
+    with serve_in_background(create_app(sqlite_store, Settings(), access=access)) as url:
+        browser.get(f"{url}/forms/{form_id}")
+        wait(browser).until(ec.url_contains("/token"))
+        browser.find_element(By.NAME, "token").send_keys(token, Keys.ENTER)
+        wait(browser).until(ec.url_contains("msg=token"))
+        browser.get(f"{url}/forms/{form_id}")
+        assert browser.find_element(By.ID, "reviewer").get_attribute("value") == "王芳"
+        replace_value(browser, "f-" + field.replace(".", "-"), value)
+        wait(browser).until(ec.visibility_of_element_located((By.ID, "all-good")))
+        press(browser, "a")
+        wait(browser).until(ec.url_contains("msg=approved"))
+    view = form_view(sqlite_store, form_id)
+    assert view.form.status == "approved" and view.form.reviewed_by == "王芳"
+    assert {edit.reviewer for edit in view.edits if edit.action in ("edit", "approve")} == {"王芳"}

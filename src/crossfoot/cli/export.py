@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import os
 import sys
+import tempfile
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Literal
 
@@ -15,6 +19,26 @@ from crossfoot.errors import CrossfootError
 
 Status = Literal["all", "approved", "needs_review", "clean", "rejected"]
 Format = Literal["jsonl", "csv", "xlsx"]
+
+
+@contextmanager
+def _replacing(output: Path) -> Iterator[Path]:
+    """A temporary file beside ``output``, renamed over it only when the block
+    succeeds: an interrupted export never leaves a half-written file."""
+    if output.is_dir():
+        raise CrossfootError(f"{output}: is a folder; give a file name with -o")
+    try:
+        output.parent.mkdir(parents=True, exist_ok=True)
+        handle, name = tempfile.mkstemp(prefix=f".{output.name}.", suffix=".partial", dir=output.parent)
+    except OSError as exc:
+        raise CrossfootError(f"{output}: cannot write here ({exc.strerror})") from exc
+    os.close(handle)
+    temporary = Path(name)
+    try:
+        yield temporary
+        os.replace(temporary, output)
+    finally:
+        temporary.unlink(missing_ok=True)
 
 
 @app.command()
@@ -31,29 +55,38 @@ def export(
     numbers as numbers.
     """
     require_review_extra()
-    from crossfoot.review.export import export_items, write_csv, write_jsonl, write_xlsx
+    from crossfoot.review.export import ExportItem, iter_export_items, write_csv, write_jsonl, write_xlsx
     from crossfoot.review.store import Store
 
     settings = build_settings(db_url=db)
     if format == "xlsx" and output is None:
         fail_line("xlsx needs -o FILE")
         raise typer.Exit(ExitCode.BAD_INPUT)
+    count = 0
+
+    def counted(items: Iterator[ExportItem]) -> Iterator[ExportItem]:
+        nonlocal count
+        for item in items:
+            count += 1
+            yield item
+
+    text_writer: Callable[..., None] = write_csv if format == "csv" else write_jsonl
     try:
-        with Store(settings.db_url) as store:
-            items = export_items(store, status)
+        with Store(settings.db_url, must_exist=True) as store:
+            items = counted(iter_export_items(store, status))
+            if output is None:
+                text_writer(items, sys.stdout)
+            else:
+                with _replacing(output) as temporary:
+                    if format == "xlsx":
+                        write_xlsx(items, temporary)
+                    else:
+                        with temporary.open("w", encoding="utf-8", newline="") as handle:
+                            text_writer(items, handle)
     except CrossfootError as exc:
         fail_line(str(exc))
         raise typer.Exit(ExitCode.BAD_INPUT) from None
-    if format == "xlsx":
-        assert output is not None
-        write_xlsx(items, output)
-    elif output is None:
-        (write_csv if format == "csv" else write_jsonl)(items, sys.stdout)
-    else:
-        output.parent.mkdir(parents=True, exist_ok=True)
-        with output.open("w", encoding="utf-8", newline="") as handle:
-            (write_csv if format == "csv" else write_jsonl)(items, handle)
-    err_console.print(f"{len(items)} forms ({status}) exported" + (f" to {output}" if output else ""))
+    err_console.print(f"{count} forms ({status}) exported" + (f" to {output}" if output else ""))
 
 
 @app.command()
@@ -76,7 +109,7 @@ def promote(
     settings = build_settings(db_url=db)
     failed = False
     try:
-        with Store(settings.db_url) as store:
+        with Store(settings.db_url, must_exist=True) as store:
             ids = list(form_ids or [])
             if all_approved:
                 ids += [item.form.id for item in export_items(store, "approved")]

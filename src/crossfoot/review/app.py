@@ -6,33 +6,46 @@ highlights, the status bar and the audit trail, so the checks re-run on
 every change. Status changes (approve, reject, skip) are ordinary form
 posts that redirect to the next item.
 
-Documents are untrusted input: every text goes through Jinja autoescape.
-Every data-changing endpoint checks the shared token when one is set and
-refuses cross-site posts.
+Documents are untrusted input: every text goes through Jinja autoescape,
+and a Content-Security-Policy lets only the app's own scripts run. The app
+answers only to the host names it was started for (no DNS rebinding),
+refuses cross-site posts in every mode, and, when a token or named
+reviewers are configured, serves nothing but the login page without one
+(``access.py``). A busy store answers 503 with a message to retry.
 """
 
 from __future__ import annotations
 
-import hmac
 import io
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import urlsplit
 
 from fastapi import Depends, FastAPI, Form, HTTPException, Query, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response, StreamingResponse
 from fastapi.staticfiles import StaticFiles
 from jinja2 import Environment, FileSystemLoader, select_autoescape
+from starlette.background import BackgroundTask
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.middleware.trustedhost import TrustedHostMiddleware
 
 from crossfoot.errors import ConflictError, StoreError
 from crossfoot.model import FUNDING_COLUMNS, FUNDING_ROWS, LEVEL1_LABELS, LEVEL2_LABELS
+from crossfoot.review.access import Access
 from crossfoot.review.edits import apply_repair, save_field, set_status, skip, start_record
-from crossfoot.review.export import EXPORT_FORMATS, export_items, promote, write_csv, write_jsonl, write_xlsx
+from crossfoot.review.export import (
+    EXPORT_FORMATS,
+    ExportItem,
+    iter_export_items,
+    promote,
+    write_csv,
+    write_jsonl,
+    write_xlsx,
+)
 from crossfoot.review.queue import STATUSES, QueueFilters, counts, neighbours, queue, recent_activity
-from crossfoot.review.store import Store
+from crossfoot.review.store import Store, StoreBusyError
 from crossfoot.review.view import (
     FUNDING_COLUMN_LABELS,
     FUNDING_ROW_LABELS,
@@ -54,8 +67,23 @@ MESSAGES = {
     "skipped": "Skipped",
     "reopened": "Reopened",
     "promoted": "Written as a gold fixture",
-    "token": "Token accepted: you can make changes now",
+    "token": "Token accepted",
 }
+#: only the app's own files; no inline script, no framing, no plugins
+SECURITY_HEADERS = {
+    "Content-Security-Policy": (
+        "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+        "connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+    ),
+    "X-Frame-Options": "DENY",
+    # not no-referrer: with it, browsers send "Origin: null" on form posts, which the
+    # cross-site guard must refuse
+    "Referrer-Policy": "same-origin",
+    "X-Content-Type-Options": "nosniff",
+    "Cross-Origin-Opener-Policy": "same-origin",
+}
+#: what anyone may fetch without a token: the login page and what it needs
+OPEN_PATHS = ("/token", "/healthz", "/static/")
 
 
 def _environment() -> Environment:
@@ -92,40 +120,85 @@ def _same_origin(request: Request) -> bool:
     return urlsplit(origin).netloc == request.headers.get("host")
 
 
-def _guard(settings: Settings) -> Callable[[Request], Awaitable[None]]:
-    async def guard(request: Request) -> None:
-        if not _same_origin(request):
-            raise HTTPException(403, "cross-site request refused")
-        expected = settings.review_token.get_secret_value() if settings.review_token else None
-        if not expected:
-            return
-        form = await request.form()
-        offered = (
-            request.headers.get("x-crossfoot-token")
-            or request.cookies.get(TOKEN_COOKIE)
-            or str(form.get("token") or "")
-        )
-        if not hmac.compare_digest(offered.encode(), expected.encode()):
-            raise HTTPException(401, "this review server needs its token: open /token first")
-
-    return guard
+async def _same_site_only(request: Request) -> None:
+    if not _same_origin(request):
+        raise HTTPException(403, "cross-site request refused")
 
 
-def create_app(store: Store, settings: Settings, *, fixtures_dir: Path | None = None) -> FastAPI:
-    """The app over one store. ``fixtures_dir`` enables "promote to fixture"."""
+def _client(request: Request) -> str:
+    return request.client.host if request.client else "?"
+
+
+def _offered_token(request: Request) -> str | None:
+    return request.headers.get("x-crossfoot-token") or request.cookies.get(TOKEN_COOKIE)
+
+
+def create_app(
+    store: Store, settings: Settings, *, fixtures_dir: Path | None = None, access: Access | None = None
+) -> FastAPI:
+    """The app over one store. ``fixtures_dir`` enables "promote to fixture";
+    ``access`` sets tokens, named reviewers and trusted hosts (by default:
+    the settings' host and shared token)."""
     app = FastAPI(title="crossfoot review", docs_url=None, redoc_url=None, openapi_url=None)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     env = _environment()
-    guarded = [Depends(_guard(settings))]
-    token_required = settings.review_token is not None
+    if access is None:
+        token = settings.review_token.get_secret_value() if settings.review_token else None
+        access = Access.build(host=settings.review_host, shared_token=token, reviewers=None)
+    rules = access
+    guarded = [Depends(_same_site_only)]
+    token_required = rules.required
+
+    @app.middleware("http")
+    async def gatekeeper(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
+        request.state.reviewer = None
+        path = request.url.path
+        if rules.required and not path.startswith(OPEN_PATHS):
+            response = _admit(request)
+            if response is not None:
+                return _secured(response)
+        return _secured(await call_next(request))
+
+    def _secured(response: Response) -> Response:
+        response.headers.update(SECURITY_HEADERS)
+        return response
+
+    def _admit(request: Request) -> Response | None:
+        """None when the request carries a good token; else the answer to give."""
+        client = _client(request)
+        wait = rules.throttle.wait_s(client)
+        if wait:
+            seconds = str(int(wait) + 1)
+            return _refused(request, 429, f"too many wrong tokens: wait {seconds} s", {"Retry-After": seconds})
+        offered = _offered_token(request)
+        accepted, name = rules.identify(offered)
+        if accepted:
+            request.state.reviewer = name
+            return None
+        if offered:
+            rules.throttle.failed(client)
+        if request.method == "GET" and not is_htmx(request):
+            return RedirectResponse("/token", status_code=303)
+        return _refused(request, 401, "this review server needs a token: open /token first")
+
+    def _refused(request: Request, status: int, detail: str, headers: dict[str, str] | None = None) -> Response:
+        answer = http_error(request, StarletteHTTPException(status, detail))
+        answer.headers.update(headers or {})
+        return answer
 
     def page(name: str, status_code: int = 200, headers: dict[str, str] | None = None, **context: Any) -> HTMLResponse:
         context.setdefault("db", store.display_url)
         context.setdefault("token_required", token_required)
+        context.setdefault("named_reviewers", rules.named)
+        context.setdefault("signed_in", None)
         context.setdefault("fixtures_dir", fixtures_dir)
         return HTMLResponse(env.get_template(name).render(**context), status_code=status_code, headers=headers)
 
     def who(request: Request, reviewer: str | None) -> str | None:
+        # A named reviewer's token says who they are; nothing the browser sends can.
+        if rules.named:
+            named: str | None = request.state.reviewer
+            return named
         return reviewer or request.cookies.get(REVIEWER_COOKIE)
 
     def is_htmx(request: Request) -> bool:
@@ -144,15 +217,24 @@ def create_app(store: Store, settings: Settings, *, fixtures_dir: Path | None = 
         field: str | None = None,
         mine: str | None = None,
     ) -> Response:
+        if isinstance(exc, StoreBusyError):
+            return busy(request, exc)
         if isinstance(exc, ConflictError):
             conflict = conflict_view(store, form_id, seen if seen is not None else exc.current_version - 1, field, mine)
             if is_htmx(request):
                 retarget = {"HX-Retarget": "#conflict-slot", "HX-Reswap": "innerHTML"}
                 return page("_conflict.html", 409, retarget, c=conflict)
-            return page("conflict.html", 409, c=conflict)
+            return page("conflict.html", 409, c=conflict, signed_in=request.state.reviewer)
         if is_htmx(request):
             return page("_flash.html", 422, {"HX-Retarget": "#flash", "HX-Reswap": "innerHTML"}, error=exc.message)
         return page("message.html", 422, title="Not saved", message=exc.message, back=f"/forms/{form_id}")
+
+    def busy(request: Request, exc: StoreBusyError) -> Response:
+        return _refused(request, 503, exc.message, {"Retry-After": "2"})
+
+    @app.exception_handler(StoreBusyError)
+    def busy_anywhere(request: Request, exc: StoreBusyError) -> Response:
+        return busy(request, exc)
 
     @app.get("/healthz")
     def healthz() -> dict[str, str]:
@@ -160,6 +242,7 @@ def create_app(store: Store, settings: Settings, *, fixtures_dir: Path | None = 
 
     @app.get("/", response_class=HTMLResponse)
     def queue_page(
+        request: Request,
         status: str = "needs_review",
         code: str | None = None,
         severity: str | None = None,
@@ -175,6 +258,7 @@ def create_app(store: Store, settings: Settings, *, fixtures_dir: Path | None = 
             activity=recent_activity(store),
             filters=filters,
             message=MESSAGES.get(msg or ""),
+            signed_in=request.state.reviewer,
         )
 
     @app.get("/next")
@@ -183,12 +267,12 @@ def create_app(store: Store, settings: Settings, *, fixtures_dir: Path | None = 
         return RedirectResponse(f"/forms/{rows[0].form_id}" if rows else "/?msg=", status_code=303)
 
     @app.get("/forms/{form_id}", response_class=HTMLResponse)
-    def form_page(form_id: int, msg: str | None = None) -> HTMLResponse:
+    def form_page(request: Request, form_id: int, msg: str | None = None) -> HTMLResponse:
         try:
             view = form_view(store, form_id)
         except StoreError as exc:
             return page("message.html", 404, title="Not found", message=exc.message, back="/")
-        return page("form.html", view=view, message=MESSAGES.get(msg or ""))
+        return page("form.html", view=view, message=MESSAGES.get(msg or ""), signed_in=request.state.reviewer)
 
     @app.post("/forms/{form_id}/field", dependencies=guarded)
     def edit_field(
@@ -274,22 +358,36 @@ def create_app(store: Store, settings: Settings, *, fixtures_dir: Path | None = 
         format: Annotated[str, Query(pattern="^(jsonl|csv|xlsx)$")] = "jsonl",
         status: str = "approved",
     ) -> Response:
-        items = export_items(store, status)
         name = f"crossfoot-{status}.{format}"
         headers = {"Content-Disposition": f'attachment; filename="{name}"'}
         if format == "xlsx":
+            import os
             import tempfile
 
-            with tempfile.TemporaryDirectory() as tmp:
-                path = Path(tmp) / name
-                write_xlsx(items, path)
-                data = path.read_bytes()
+            handle, temporary = tempfile.mkstemp(suffix=".xlsx")
+            os.close(handle)
+            write_xlsx(iter_export_items(store, status), Path(temporary))
             media = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-            return Response(data, media_type=media, headers=headers)
-        buffer = io.StringIO()
-        (write_csv if format == "csv" else write_jsonl)(items, buffer)
+            cleanup = BackgroundTask(Path(temporary).unlink, missing_ok=True)
+            return FileResponse(temporary, media_type=media, headers=headers, background=cleanup)
+        writer = write_csv if format == "csv" else write_jsonl
+
+        def lines() -> Iterator[str]:
+            # Written a batch of forms at a time, never the whole export in memory.
+            buffer = io.StringIO()
+            chunk: list[ExportItem] = []
+            for item in iter_export_items(store, status):
+                chunk.append(item)
+                if len(chunk) == 200:
+                    writer(chunk, buffer)
+                    yield buffer.getvalue()
+                    buffer.seek(0), buffer.truncate()
+                    chunk = []
+            writer(chunk, buffer)
+            yield buffer.getvalue()
+
         media = "text/csv; charset=utf-8" if format == "csv" else "application/x-ndjson; charset=utf-8"
-        return Response(buffer.getvalue(), media_type=media, headers=headers)
+        return StreamingResponse(lines(), media_type=media, headers=headers)
 
     @app.get("/token", response_class=HTMLResponse)
     def token_page() -> HTMLResponse:
@@ -297,9 +395,15 @@ def create_app(store: Store, settings: Settings, *, fixtures_dir: Path | None = 
 
     @app.post("/token")
     def token_login(request: Request, token: Annotated[str, Form()]) -> Response:
-        expected = settings.review_token.get_secret_value() if settings.review_token else ""
-        if not _same_origin(request) or not hmac.compare_digest(token.encode(), expected.encode()):
-            return page("token.html", 401, error="That is not this server's token.")
+        client = _client(request)
+        wait = rules.throttle.wait_s(client)
+        if wait:
+            retry = {"Retry-After": str(int(wait) + 1)}
+            return page("token.html", 429, retry, error="Too many wrong tokens: wait a minute.")
+        accepted, _ = rules.identify(token)
+        if not _same_origin(request) or not accepted:
+            rules.throttle.failed(client)
+            return page("token.html", 401, error="That is not a token of this server.")
         response = RedirectResponse("/?msg=token", status_code=303)
         response.set_cookie(TOKEN_COOKIE, token, httponly=True, samesite="strict")
         return response
@@ -318,4 +422,6 @@ def create_app(store: Store, settings: Settings, *, fixtures_dir: Path | None = 
             return page("_flash.html", exc.status_code, headers, error=str(exc.detail))
         return page("message.html", exc.status_code, title=f"{exc.status_code}", message=str(exc.detail), back="/")
 
+    # Outermost: a request for any other host name never reaches the app.
+    app.add_middleware(TrustedHostMiddleware, allowed_hosts=rules.allowed_hosts)
     return app

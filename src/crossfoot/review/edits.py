@@ -11,19 +11,21 @@ from __future__ import annotations
 
 import copy
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 from pydantic import ValidationError
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from crossfoot.check import CHECK_CODES, run_checks
 from crossfoot.errors import ConflictError, StoreError
 from crossfoot.extract.values import parse_decimal
 from crossfoot.model import FUNDING_COLUMNS, FUNDING_ROWS, RECORD_SCALARS, Finding, Indicator, Record
+from crossfoot.review.audit import append_edit, append_version
 from crossfoot.review.items import close_all, load_findings, open_items_for, store_findings, sync_items
-from crossfoot.review.store import Store, current_version, get_form
-from crossfoot.review.tables import EditRow, FormRow, RecordVersionRow, utcnow
+from crossfoot.review.store import Store, bump_version, current_version, get_form
+from crossfoot.review.tables import FormRow, RecordVersionRow, utcnow
 
 __all__ = [
     "RECORD_SCALARS",
@@ -59,6 +61,21 @@ def _reviewer(name: str | None) -> str:
     return cleaned[:200]
 
 
+#: the largest amount a reviewer may type: 15 integer digits is a trillion
+#: yuan with room to spare; anything longer is a typo or an attack, and
+#: would make the checks' Decimal arithmetic overflow
+MAX_INTEGER_DIGITS = 15
+MAX_DECIMAL_PLACES = 6
+
+
+def _sane(number: Decimal) -> bool:
+    if not number.is_finite():
+        return False
+    exponent = number.as_tuple().exponent
+    places = -exponent if isinstance(exponent, int) and exponent < 0 else 0
+    return number.adjusted() < MAX_INTEGER_DIGITS and places <= MAX_DECIMAL_PLACES
+
+
 def coerce_value(path: str, raw: str | None) -> Any:
     """A reviewer's typed text -> the contract's JSON value for that field.
 
@@ -68,17 +85,23 @@ def coerce_value(path: str, raw: str | None) -> Any:
     """
     text = (raw or "").strip()
     last = path.rsplit(".", 1)[-1]
+    shown = text if len(text) <= 40 else text[:20] + "…" + text[-8:]
     if last in _DECIMAL_KEYS:
         try:
             number = parse_decimal(text)
-        except ValueError as exc:
-            raise StoreError(f"{path}: {text!r} is not a number") from exc
+        except (ValueError, ArithmeticError) as exc:
+            raise StoreError(f"{path}: {shown!r} is not a number") from exc
+        if number is not None and not _sane(number):
+            raise StoreError(
+                f"{path}: {shown!r} is out of range (at most {MAX_INTEGER_DIGITS} digits before the point "
+                f"and {MAX_DECIMAL_PLACES} after)"
+            )
         return None if number is None else format(number, "f")
     if last == "year":
         if not text:
             return None
-        if not text.isdigit():
-            raise StoreError(f"{path}: {text!r} is not a year")
+        if not (text.isascii() and text.isdigit() and len(text) == 4):
+            raise StoreError(f"{path}: {shown!r} is not a year")
         return int(text)
     if last == "project_name":
         return text
@@ -147,19 +170,6 @@ def _locked_form(session: Session, form_id: int, seen_version: int) -> FormRow:
     return form
 
 
-def _bump(session: Session, form: FormRow, seen_version: int, **values: Any) -> None:
-    """The compare-and-set: only one writer moves a form off ``seen_version``."""
-    result = session.execute(
-        update(FormRow)
-        .where(FormRow.id == form.id, FormRow.version == seen_version)
-        .values(version=seen_version + 1, updated_at=utcnow(), **values)
-        .execution_options(synchronize_session="fetch")
-    )
-    if result.rowcount != 1:  # type: ignore[attr-defined]
-        current = session.scalar(select(FormRow.version).where(FormRow.id == form.id)) or seen_version
-        raise ConflictError(f"form {form.id} changed while saving", current_version=current)
-
-
 def _findings_after_edit(session: Session, previous: RecordVersionRow, record: Record, path: str) -> list[Finding]:
     # An extractor's own findings (unread cells, backend disagreements) stay
     # with the record until a reviewer edits a field they name.
@@ -179,8 +189,9 @@ def _write_record(
     was = form.status
     reopened = was in ("approved", "rejected")
     number = form.record_number + 1
-    _bump(session, form, seen_version, record_number=number, status="needs_review" if reopened else form.status)
-    row = RecordVersionRow(
+    bump_version(session, form, seen_version, record_number=number, status="needs_review" if reopened else form.status)
+    row = append_version(
+        session,
         form_id=form.id,
         number=number,
         origin="review",
@@ -190,20 +201,17 @@ def _write_record(
         meta={},
         created_by=reviewer,
     )
-    session.add(row)
-    session.flush()
     store_findings(session, row.id, findings)
     sync_items(session, form, open_items_for(findings, None), actor=reviewer, resolution="fixed")
     if reopened:
-        session.add(
-            EditRow(
-                form_id=form.id,
-                reviewer=reviewer,
-                action="reopen",
-                reason=f"edited after it was {was}: needs a new decision",
-                from_version=seen_version,
-                to_version=seen_version + 1,
-            )
+        append_edit(
+            session,
+            form_id=form.id,
+            reviewer=reviewer,
+            action="reopen",
+            reason=f"edited after it was {was}: needs a new decision",
+            from_version=seen_version,
+            to_version=seen_version + 1,
         )
 
 
@@ -253,18 +261,17 @@ def _audited(
     new: Any = None,
 ) -> EditOutcome:
     """Append the audit row of one change that moved the form to version + 1."""
-    session.add(
-        EditRow(
-            form_id=form.id,
-            reviewer=who,
-            action=action,
-            field=field,
-            old_value=old,
-            new_value=new,
-            reason=(reason or "").strip() or None,
-            from_version=version,
-            to_version=version + 1,
-        )
+    append_edit(
+        session,
+        form_id=form.id,
+        reviewer=who,
+        action=action,
+        field=field,
+        old_value=old,
+        new_value=new,
+        reason=(reason or "").strip() or None,
+        from_version=version,
+        to_version=version + 1,
     )
     return EditOutcome(version=version + 1, changed=True)
 
@@ -295,18 +302,17 @@ def start_record(store: Store, form_id: int, *, version: int, reviewer: str | No
         record = Record(project_name=form.title)
         findings = run_checks(record)
         _write_record(session, form, version, previous, record, findings, who)
-        session.add(
-            EditRow(
-                form_id=form.id,
-                reviewer=who,
-                action="start",
-                field=None,
-                old_value=None,
-                new_value=record.model_dump(mode="json"),
-                reason="extraction failed; record entered by hand",
-                from_version=version,
-                to_version=version + 1,
-            )
+        append_edit(
+            session,
+            form_id=form.id,
+            reviewer=who,
+            action="start",
+            field=None,
+            old_value=None,
+            new_value=record.model_dump(mode="json"),
+            reason="extraction failed; record entered by hand",
+            from_version=version,
+            to_version=version + 1,
         )
         return EditOutcome(version=version + 1, changed=True)
 
@@ -322,7 +328,7 @@ def set_status(
     with store.write() as session:
         form = _locked_form(session, form_id, version)
         decided = status != "needs_review"
-        _bump(
+        bump_version(
             session,
             form,
             version,
@@ -344,6 +350,6 @@ def skip(store: Store, form_id: int, *, reviewer: str | None) -> None:
     who = _reviewer(reviewer)
     with store.write() as session:
         form = get_form(session, form_id)
-        session.add(
-            EditRow(form_id=form.id, reviewer=who, action="skip", from_version=form.version, to_version=form.version)
+        append_edit(
+            session, form_id=form.id, reviewer=who, action="skip", from_version=form.version, to_version=form.version
         )

@@ -1,19 +1,29 @@
 """Getting reviewed records out: JSONL envelopes, a CSV of forms, an XLSX
 workbook (a forms sheet and an indicators sheet, numbers as numbers), and
-promotion of an approved record to a gold fixture for the eval harness."""
+promotion of an approved record to a gold fixture for the eval harness.
+
+Exports stream: forms are read a batch at a time (without their documents'
+text) and written as they come, so memory stays flat however big the store.
+Document text is untrusted: in XLSX every text is an explicit string cell
+(never a formula), and in CSV a text cell starting with ``= + - @`` (or a
+tab / carriage return) gets a leading ``'`` as OWASP advises against CSV
+injection. Numbers stay numbers in both.
+"""
 
 from __future__ import annotations
 
 import csv
 import json
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import IO, Any
 
+from pydantic import ValidationError
 from sqlalchemy import select
+from sqlalchemy.orm import defer
 
 from crossfoot.errors import StoreError
 from crossfoot.model import FUNDING_COLUMNS, FUNDING_ROWS, Envelope, FormSource, Record, SourceSpan
@@ -28,6 +38,7 @@ __all__ = [
     "ExportItem",
     "export_items",
     "fixture_name",
+    "iter_export_items",
     "promote",
     "write_csv",
     "write_jsonl",
@@ -67,12 +78,28 @@ class ExportItem:
         return None if self.envelope.record is None else self.envelope.record.model_dump(mode="json")
 
 
+def _stored_record(form_id: int, data: dict[str, Any] | None) -> Record | None:
+    if not data:
+        return None
+    try:
+        return Record.model_validate(data)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(part) for part in first["loc"]) or "record"
+        raise StoreError(f"form {form_id}: its stored record is not a valid record ({where}: {first['msg']})") from None
+
+
 def export_items(store: Store, status: str | None = None) -> list[ExportItem]:
     """Forms (all, or those with ``status``) in document and form order."""
-    items: list[ExportItem] = []
+    return list(iter_export_items(store, status))
+
+
+def iter_export_items(store: Store, status: str | None = None, *, form_id: int | None = None) -> Iterator[ExportItem]:
+    """Like ``export_items``, one batch of rows at a time."""
     with store.read() as session:
         query = (
             select(FormRow, DocumentRow, RecordVersionRow)
+            .options(defer(DocumentRow.lines))  # the whole source text: not needed here
             .join(DocumentRow, DocumentRow.id == FormRow.document_id)
             .join(
                 RecordVersionRow,
@@ -82,7 +109,9 @@ def export_items(store: Store, status: str | None = None) -> list[ExportItem]:
         )
         if status and status != "all":
             query = query.where(FormRow.status == status)
-        for form, document, version_row in session.execute(query):
+        if form_id is not None:
+            query = query.where(FormRow.id == form_id)
+        for form, document, version_row in session.execute(query.execution_options(yield_per=200)):
             envelope = Envelope(
                 source=FormSource(
                     path=document.path,
@@ -95,7 +124,7 @@ def export_items(store: Store, status: str | None = None) -> list[ExportItem]:
                     form_count=form.form_count,
                 ),
                 backend=form.backend,
-                record=Record.model_validate(version_row.record) if version_row.record else None,
+                record=_stored_record(form.id, version_row.record),
                 provenance={k: [SourceSpan.model_validate(s) for s in v] for k, v in version_row.provenance.items()},
                 findings=load_findings(session, version_row.id),
                 error=version_row.error,
@@ -110,11 +139,10 @@ def export_items(store: Store, status: str | None = None) -> list[ExportItem]:
                     }
                 },
             )
-            items.append(ExportItem(form, document, envelope))
-    return items
+            yield ExportItem(form, document, envelope)
 
 
-def write_jsonl(items: list[ExportItem], out: IO[str]) -> None:
+def write_jsonl(items: Iterable[ExportItem], out: IO[str]) -> None:
     """One envelope per line, the same shape `crossfoot extract` writes."""
     for item in items:
         out.write(item.envelope.model_dump_json() + "\n")
@@ -155,12 +183,25 @@ def _indicator_rows(item: ExportItem) -> Iterator[dict[str, Any]]:
         }
 
 
-def write_csv(items: list[ExportItem], out: IO[str]) -> None:
+#: what a spreadsheet reads as the start of a formula (OWASP, CSV injection)
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_safe(key: str, value: Any) -> Any:
+    """A CSV cell: numbers as they are, text that could be a formula quoted with ``'``."""
+    if value is None:
+        return ""
+    if isinstance(value, str) and key.rsplit(".", 1)[-1] not in _NUMERIC and value.startswith(_FORMULA_START):
+        return "'" + value
+    return value
+
+
+def write_csv(items: Iterable[ExportItem], out: IO[str]) -> None:
     """One row per form: header fields, the 4x6 funding block, counts."""
     writer = csv.DictWriter(out, fieldnames=list(FORM_COLUMNS), lineterminator="\n")
     writer.writeheader()
     for item in items:
-        writer.writerow({k: "" if v is None else v for k, v in _form_row(item).items()})
+        writer.writerow({k: csv_safe(k, v) for k, v in _form_row(item).items()})
 
 
 def _cell_value(key: str, value: Any) -> tuple[Any, str | None]:
@@ -174,34 +215,60 @@ def _cell_value(key: str, value: Any) -> tuple[Any, str | None]:
     return number, "0" if places == 0 else "0." + "0" * places
 
 
-def write_xlsx(items: list[ExportItem], path: Path) -> None:
-    """A workbook with a ``forms`` sheet and an ``indicators`` sheet."""
+def _width(column: str) -> int:
+    last = column.rsplit(".", 1)[-1]
+    if last in _NUMERIC or column in ("form_id", "version", "form_index", "position", "indicator_count"):
+        return max(len(column) + 2, 10)
+    return 40 if last in ("project_name", "path", "target", "actual", "name") else 24
+
+
+def write_xlsx(items: Iterable[ExportItem], path: Path) -> None:
+    """A workbook with a ``forms`` sheet and an ``indicators`` sheet, written
+    as a stream (openpyxl's write-only mode)."""
     try:
         from openpyxl import Workbook  # type: ignore[import-untyped,unused-ignore]
+        from openpyxl.cell import WriteOnlyCell  # type: ignore[import-untyped,unused-ignore]
         from openpyxl.styles import Font  # type: ignore[import-untyped,unused-ignore]
+        from openpyxl.utils import get_column_letter  # type: ignore[import-untyped,unused-ignore]
     except ImportError as exc:  # pragma: no cover - the review extra brings it
         raise StoreError("xlsx export needs openpyxl: pip install 'crossfoot[review]'") from exc
-    book = Workbook()
-    sheets = [
-        (book.active, "forms", FORM_COLUMNS, [_form_row(i) for i in items]),
-        (book.create_sheet(), "indicators", INDICATOR_SHEET_COLUMNS, [r for i in items for r in _indicator_rows(i)]),
-    ]
-    for sheet, title, columns, rows in sheets:
-        assert sheet is not None
-        sheet.title = title
-        sheet.append(list(columns))
-        for cell in sheet[1]:
-            cell.font = Font(bold=True)
+    book = Workbook(write_only=True)
+    sheets = {"forms": FORM_COLUMNS, "indicators": INDICATOR_SHEET_COLUMNS}
+    written = {}
+    for title, columns in sheets.items():
+        sheet = book.create_sheet(title)
         sheet.freeze_panes = "A2"
-        for row in rows:
-            values = [_cell_value(column, row.get(column)) for column in columns]
-            sheet.append([value for value, _ in values])
-            for cell, (_, number_format) in zip(sheet[sheet.max_row], values, strict=True):
-                if number_format:
-                    cell.number_format = number_format
         for index, column in enumerate(columns, start=1):
-            width = max([len(column), *(len(str(r.get(column) or "")) for r in rows[:200])])
-            sheet.column_dimensions[sheet.cell(1, index).column_letter].width = min(max(width + 2, 8), 60)
+            sheet.column_dimensions[get_column_letter(index)].width = _width(column)
+        header = []
+        for column in columns:
+            cell = WriteOnlyCell(sheet, value=column)
+            cell.font = Font(bold=True)
+            header.append(cell)
+        sheet.append(header)
+        written[title] = sheet
+
+    def cells(sheet: Any, columns: tuple[str, ...], row: dict[str, Any]) -> list[Any]:
+        out = []
+        for column in columns:
+            value, number_format = _cell_value(column, row.get(column))
+            cell = WriteOnlyCell(sheet, value=value)
+            if isinstance(value, str):
+                cell.data_type = "s"  # text is text, even when it starts with "="
+            if number_format:
+                cell.number_format = number_format
+            out.append(cell)
+        return out
+
+    try:
+        for item in items:
+            written["forms"].append(cells(written["forms"], FORM_COLUMNS, _form_row(item)))
+            for indicator in _indicator_rows(item):
+                written["indicators"].append(cells(written["indicators"], INDICATOR_SHEET_COLUMNS, indicator))
+    except BaseException:
+        for sheet in written.values():
+            sheet.close()  # finish openpyxl's half-written sheet streams quietly
+        raise
     path.parent.mkdir(parents=True, exist_ok=True)
     book.save(path)
 
@@ -227,7 +294,7 @@ def promote(
     """
     if not by.strip():
         raise StoreError("say who promotes the record (--by NAME)")
-    item = next((i for i in export_items(store, "all") if i.form.id == form_id), None)
+    item = next(iter(list(iter_export_items(store, "all", form_id=form_id))), None)
     if item is None:
         raise StoreError(f"no form {form_id} in the store")
     if item.form.status != "approved" or item.record is None:

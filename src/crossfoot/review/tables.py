@@ -12,8 +12,10 @@ Two numbers per form, on purpose:
 - ``forms.record_number`` names the current row of ``record_versions``;
   only a change of the record itself adds one.
 
-``edits`` is the audit trail and is append-only: the migrations install
-triggers that refuse UPDATE and DELETE on it.
+``edits`` (the audit trail) and ``record_versions`` are append-only: the
+migrations install triggers that refuse UPDATE, DELETE, REPLACE and (on
+PostgreSQL) TRUNCATE, and each row is hash-chained to the one before it
+(``audit.py``), so a change that gets past the triggers still shows.
 """
 
 from __future__ import annotations
@@ -106,6 +108,9 @@ class RecordVersionRow(Base):
     extraction_hash: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     created_by: Mapped[str] = mapped_column(String(200))
+    #: the hash chain (see ``audit.py``): the previous row's hash, and this row's
+    prev_hash: Mapped[str | None] = mapped_column(String(64))
+    hash: Mapped[str | None] = mapped_column(String(64))
 
 
 class FindingRow(Base):
@@ -170,6 +175,9 @@ class EditRow(Base):
     reason: Mapped[str | None] = mapped_column(Text)
     from_version: Mapped[int] = mapped_column(Integer)
     to_version: Mapped[int] = mapped_column(Integer)
+    #: the hash chain (see ``audit.py``): the previous row's hash, and this row's
+    prev_hash: Mapped[str | None] = mapped_column(String(64))
+    hash: Mapped[str | None] = mapped_column(String(64))
 
 
 class RunRow(Base):

@@ -33,7 +33,7 @@
   }
   function initReviewer() {
     const input = $("#reviewer");
-    if (!input) return;
+    if (!input || input.readOnly) return; // named by the reviewer's token
     input.value = localStorage.getItem(NAME_KEY) || readCookie("crossfoot_reviewer") || "";
     input.addEventListener("change", () => {
       rememberName(input.value.trim());
