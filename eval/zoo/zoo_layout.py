@@ -431,7 +431,208 @@ def hunan_county(form: Form) -> list[Block]:
     return blocks
 
 
+# ---------------------------------------------------------------- the MOF family (shanghai, mof_central, shanxi_county)
+
+
+def mof_family(form: Form) -> list[Block]:
+    """The Ministry of Finance form and its district / county copies."""
+    variant = form.extras.get("variant", form.template)
+    putuo = variant == "putuo"
+    blocks: list[Block] = []
+    if form.template == "shanghai":
+        blocks.append(Para("财政项目支出绩效自评表", "title"))
+        blocks.append(Para(f"({form.year} 年度)" if form.year else "( 年度)", "sub"))
+    elif form.template == "mof_central":
+        blocks.append(Para("项目支出绩效自评表", "title"))
+        if form.year:
+            blocks.append(Para(f"( {form.year}年度)", "sub"))
+    else:
+        blocks.append(Para(f"{form.year}年度项目支出绩效自评表" if form.year else "项目支出绩效自评表", "title"))
+        blocks.append(Para(f"填报单位:{form.unit}", "p"))
+    t = Table(9, [1.0, 1.0, 1.2, 2.2, 1.3, 1.3, 0.7, 0.7, 1.6])
+    t.row((0, 1, "项目名称"), (1, 8, form.project, "l"))
+    t.row((0, 1, "主管部门"), (1, 3, s(form.department), "l"), (4, 1, "实施单位"), (5, 4, s(form.unit), "l"))
+    head = t.row(
+        (1, 1, ""),
+        (2, 1, "年初预算数"),
+        (3, 1, "全年预算数"),
+        (4, 1, "全年执行数"),
+        (5, 1, "分数" if putuo else "分值"),
+        (6, 1, "执行率(%)" if putuo else "执行率"),
+        (7, 2, "得分"),
+    )
+    labels = [
+        ("total", "年度资金总额"),
+        ("current_year", "其中：当年财政拨款"),
+        ("carryover", "上年结转资金"),
+        ("other", "其他资金"),
+    ]
+    if form.template == "mof_central":
+        labels[1] = ("current_year", "当年财政拨款")
+    for key, label in labels:
+        f = form.funding.get(key)
+        if f is None:
+            continue
+        t.row(
+            (1, 1, label, "l"),
+            (2, 1, s(f.initial)),
+            (3, 1, s(f.annual)),
+            (4, 1, s(f.executed)),
+            (5, 1, s(f.weight)),
+            (6, 1, s(f.rate)),
+            (7, 2, s(f.score)),
+        )
+    t.down(head, 0, f"项目资金\n({form.amount_unit})")
+    head = t.row((1, 4, "预算目标" if variant == "songjiang" else "预期目标"), (5, 4, "实际完成情况"))
+    t.row((1, 4, "".join(form.goals_expected), "l"), (5, 4, "".join(form.goals_actual), "l"))
+    t.down(head, 0, "年度总体目标")
+    head = t.row(
+        (1, 1, "一级指标"),
+        (2, 1, "二级指标"),
+        (3, 1, "三级指标"),
+        (4, 1, "年度指标值"),
+        (5, 1, "实际完成值"),
+        (6, 1, "分值"),
+        (7, 1, "得分"),
+        (8, 1, "偏差原因分析及改进措施"),
+    )
+    indicator_rows(
+        t,
+        form.indicators,
+        [(3, 1, "name"), (4, 1, "target"), (5, 1, "actual"), (6, 1, "weight"), (7, 1, "score"), (8, 1, "dev")],
+        1,
+        2,
+    )
+    t.down(head, 0, "绩效指标")
+    t.row((0, 6, "总分"), (6, 1, s(form.total_weight)), (7, 1, s(form.total_score)), (8, 1, ""))
+    if form.grade:
+        t.row((0, 2, "评分等级"), (2, 7, form.grade, "l"))
+    blocks.append(t)
+    if form.template == "shanxi_county":
+        blocks.append(Para("注:一级指标分值:产出指标50分、效益指标30分、满意度指标10分,预算执行率10分。", "note"))
+    return blocks
+
+
+# ---------------------------------------------------------------- sichuan_goal
+
+
+def sichuan_goal(form: Form) -> list[Block]:
+    blocks: list[Block] = [Para("绩效目标自评表", "title")]
+    if form.year:
+        blocks.append(Para(f"({form.year}年度)", "sub"))
+    t = Table(9, [1.0, 1.0, 1.1, 2.2, 0.6, 1.3, 1.3, 0.6, 1.7])
+    t.row((0, 1, "项目名称"), (1, 4, form.project, "l"), (5, 2, "项目负责人及电话"), (7, 2, form.extras["leader"], "l"))
+    t.row((0, 1, "主管部门"), (1, 4, s(form.department), "l"), (5, 2, "实施单位"), (7, 2, s(form.unit), "l"))
+    head = t.row(
+        (1, 2, ""),
+        (3, 1, "全年预算数(A)"),
+        (4, 2, "全年执行数(B)"),
+        (6, 1, "分值"),
+        (7, 1, "执行率(B/A)"),
+        (8, 1, "得分"),
+    )
+    for key, label in (("total", "年度资金总额:"), ("current_year", "其中:本年财政拨款"), ("other", "其他资金")):
+        f = form.funding[key]
+        t.row(
+            (1, 2, label, "l"),
+            (3, 1, s(f.annual)),
+            (4, 2, s(f.executed)),
+            (6, 1, s(f.weight)),
+            (7, 1, s(f.rate)),
+            (8, 1, s(f.score)),
+        )
+    t.down(head, 0, "资金情况\n(万元)")
+    head = t.row((1, 4, "年初设定目标"), (5, 4, "年度总体目标完成情况综述"))
+    t.row((1, 4, "".join(form.goals_expected), "l"), (5, 4, "".join(form.goals_actual), "l"))
+    t.down(head, 0, "年度总体目标")
+    head = t.row(
+        (1, 1, "一级指标"),
+        (2, 1, "二级指标"),
+        (3, 1, "三级指标"),
+        (4, 1, "分值"),
+        (5, 1, "年度指标值"),
+        (6, 1, "全年实际值"),
+        (7, 1, "得分"),
+        (8, 1, "未完成原因及拟采取的改进措施"),
+    )
+    indicator_rows(
+        t,
+        form.indicators,
+        [(3, 1, "name"), (4, 1, "weight"), (5, 1, "target"), (6, 1, "actual"), (7, 1, "score"), (8, 1, "dev")],
+        1,
+        2,
+    )
+    t.down(head, 0, "绩效指标")
+    t.row((0, 4, "总分"), (4, 1, s(form.total_weight)), (5, 2, ""), (7, 1, s(form.total_score)), (8, 1, ""))
+    blocks.append(t)
+    blocks.append(
+        Para(
+            "注:1.一级指标分值统一设置为:产出指标50分、效益指标30分、满意度指标10分、预算资金执行率10分,"
+            "各部门根据各项指标重要程度确定三级指标的分值。",
+            "note",
+        )
+    )
+    return blocks
+
+
+# ---------------------------------------------------------------- sichuan_special
+
+
+def sichuan_special(form: Form) -> list[Block]:
+    blocks: list[Block] = [Para("专项资金区域绩效目标自评表", "title"), Para(f"({form.year}年度)", "sub")]
+    t = Table(9, [1.0, 1.0, 1.2, 2.2, 1.3, 1.3, 0.8, 0.7, 1.6])
+    t.row((0, 1, "专项名称"), (1, 8, form.project, "l"))
+    if form.unit:
+        t.row((0, 1, "省级主管部门"), (1, 3, s(form.department), "l"), (4, 1, "项目实施单位"), (5, 4, form.unit, "l"))
+    else:
+        t.row((0, 1, "省级主管部门"), (1, 8, s(form.department), "l"))
+    head = t.row(
+        (1, 2, ""), (3, 1, "年度金额"), (4, 1, "资金使用情况"), (5, 1, "执行率"), (6, 1, "权重(%)"), (7, 2, "得分")
+    )
+    for key, label in (("total", "年度资金总额"), ("current_year", "其中：财政资金"), ("other", "其他资金")):
+        f = form.funding[key]
+        t.row(
+            (1, 2, label, "l"),
+            (3, 1, s(f.annual)),
+            (4, 1, s(f.executed)),
+            (5, 1, s(f.rate)),
+            (6, 1, s(f.weight)),
+            (7, 2, s(f.score)),
+        )
+    t.down(head, 0, "资金情况\n(万元)")
+    head = t.n_rows
+    for n, (goal, done) in enumerate(zip(form.goals_expected, form.goals_actual, strict=True), 1):
+        t.row((1, 1, f"目标{n}"), (2, 3, goal, "l"), (5, 1, f"完成情况{n}"), (6, 3, done, "l"))
+    t.down(head, 0, "年度\n总体\n目标")
+    head = t.row(
+        (1, 1, "一级指标"),
+        (2, 1, "二级指标"),
+        (3, 1, "三级指标"),
+        (4, 1, "指标值"),
+        (5, 1, "实际完成值"),
+        (6, 1, "权重(%)"),
+        (7, 1, "得分"),
+        (8, 1, "未完成原因"),
+    )
+    indicator_rows(
+        t,
+        form.indicators,
+        [(3, 1, "name"), (4, 1, "target"), (5, 1, "actual"), (6, 1, "weight"), (7, 1, "score"), (8, 1, "dev")],
+        1,
+        2,
+    )
+    t.down(head, 0, "绩效指标")
+    t.row((0, 6, "得分合计"), (6, 1, s(form.total_weight)), (7, 1, s(form.total_score)), (8, 1, ""))
+    blocks.append(t)
+    return blocks
+
+
 LAYOUTS = {
+    "shanghai": mof_family,
+    "mof_central": mof_family,
+    "shanxi_county": mof_family,
+    "sichuan_goal": sichuan_goal,
+    "sichuan_special": sichuan_special,
     "hubei": hubei,
     "sichuan_budget": sichuan_budget,
     "yunnan_final": yunnan_final,
