@@ -126,11 +126,11 @@ def indicator_rows(
 
 def hubei(form: Form) -> list[Block]:
     year = form.year
-    title = (
-        f"{form.project}项目自评表"
-        if year and str(year) in form.project
-        else (f"{year}年度{form.project}项目自评表" if year else "项目自评表")
-    )
+    name = form.project if form.project.endswith("项目") else form.project + "项目"
+    if year and str(year) in form.project:
+        title = f"{name}自评表"
+    else:
+        title = f"{year}年度{name}自评表" if year else "项目自评表"
     blocks: list[Block] = [
         Para(title, "title"),
         Para(f"单位名称:{form.unit}            填报日期:{form.extras['date']}", "p"),
