@@ -79,9 +79,17 @@ def seed_of(*parts: object) -> int:
     return int.from_bytes(hashlib.sha256("/".join(map(str, parts)).encode()).digest()[:4], "big")
 
 
+def relative(path: Path) -> str:
+    """The path the gold names: relative to the repository root when inside it."""
+    try:
+        return path.relative_to(ROOT).as_posix()
+    except ValueError:  # a zoo written elsewhere (tests, --out)
+        return path.as_posix()
+
+
 def gold(form: Form, index: int, generated: Path, kind: str, extra_notes: list[str]) -> dict[str, Any]:
     return {
-        "_source": {"file": generated.relative_to(ROOT).as_posix(), "form_index": index},
+        "_source": {"file": relative(generated), "form_index": index},
         "_template": form.template,
         "_kind": kind,
         "_notes": [*form.notes, *extra_notes],
@@ -104,8 +112,11 @@ def doc_title(forms: list[Form]) -> str:
 def render_native(
     template: str, stem: str, forms: list[Form], blocks: list[Block], out: Path, kinds: set[str], seed: int
 ) -> list[Path]:
-    rng = random.Random(seed_of(seed, template, stem))
     written: list[Path] = []
+
+    def rng_for(kind: str) -> random.Random:
+        # one stream per kind, so that rendering some kinds only gives the same files
+        return random.Random(seed_of(seed, template, stem, kind))
 
     def target(kind: str, name: str) -> Path:
         folder = out / template / kind
@@ -117,7 +128,7 @@ def render_native(
         p.write_text(native.html_clean(blocks, doc_title(forms)), encoding="utf-8")
         write_golds(forms, p, "html")
         p = target("html", f"{stem}_site.html")
-        p.write_bytes(native.html_site(blocks, doc_title(forms), SITES[template], rng))
+        p.write_bytes(native.html_site(blocks, doc_title(forms), SITES[template], rng_for("html")))
         write_golds(forms, p, "html", ["renderer B: a saved government page, GBK, <p> in every cell"])
         written.append(p)
     if "xlsx" in kinds or "xls" in kinds:
@@ -135,11 +146,12 @@ def render_native(
         write_golds(forms, p, "docx")
     if "csv" in kinds:
         p = target("csv", f"{stem}.csv")
-        encoding = "gbk" if rng.random() < 0.5 and template != "hubei" else "utf-8-sig"
+        encoding = "gbk" if rng_for("csv").random() < 0.5 and template != "hubei" else "utf-8-sig"
         p.write_bytes(native.csv_bytes(blocks, encoding))
         write_golds(forms, p, "csv", [f"encoding {encoding}"])
     if "text" in kinds:
         p = target("text", f"{stem}.txt")
+        rng = rng_for("text")
         dump = native.text_dump(blocks, rng)
         encoding = "gb18030" if rng.random() < 0.3 else "utf-8"
         newline = "\r\n" if rng.random() < 0.3 else "\n"
@@ -171,7 +183,7 @@ def convert_xls(xlsx_files: list[Path]) -> None:
             xls = folder / f"{p.stem}.xls"
             for g in p.parent.glob(f"{p.stem}__*.json"):
                 data = json.loads(g.read_text(encoding="utf-8"))
-                data["_source"]["file"] = xls.relative_to(ROOT).as_posix()
+                data["_source"]["file"] = relative(xls)
                 data["_kind"] = "xls"
                 data["_notes"] = [*data["_notes"], "converted from the XLSX by LibreOffice"]
                 (folder / g.name).write_text(json.dumps(data, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
