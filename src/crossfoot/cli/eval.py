@@ -28,21 +28,20 @@ from crossfoot.model import Record
 
 
 def _zoo_table(runs: list[FixtureRun]) -> Table:
-    """The template zoo: one row per (backend, template), one column per input kind."""
+    """The template zoo: one row per (backend, template), one column per input kind;
+    a cell prints micro, numeric and forms found on three lines to fit a terminal."""
     kinds = sorted({r.metrics.input_kind for r in runs})
-    table = Table(title="template zoo: micro / numeric accuracy (forms found)")
-    table.add_column("backend")
-    table.add_column("template")
+    table = Table(title="template zoo", caption="each cell: micro / numeric / forms found")
+    table.add_column("template", no_wrap=True)
     for kind in kinds:
         table.add_column(kind, justify="right")
-    rows: dict[tuple[str, str], dict[str, str]] = {}
+    rows: dict[str, dict[str, str]] = {}
     for r in runs:
         m = r.metrics
-        rows.setdefault((m.backend, m.template or ""), {})[m.input_kind] = (
-            f"{m.micro:.3f} / {m.numeric:.3f} ({m.forms_found}/{m.forms})"
-        )
-    for (backend, template), cells in rows.items():
-        table.add_row(backend, template, *(cells.get(kind, "—") for kind in kinds))
+        label = m.template or "" if m.backend == "rules" else f"{m.template} ({m.backend})"
+        rows.setdefault(label, {})[m.input_kind] = f"{m.micro:.3f}\n{m.numeric:.3f}\n{m.forms_found}/{m.forms}"
+    for label, cells in rows.items():
+        table.add_row(label, *(cells.get(kind, "—") for kind in kinds))
     return table
 
 
