@@ -53,23 +53,24 @@ def _col_widths(t: Table, usable: float) -> list[float]:
     return [w / total * usable for w in t.widths]
 
 
-def _row_heights(t: Table, widths: list[float]) -> list[float]:
-    line_h = SIZE * LEADING
-    heights = [line_h + 2 * PAD] * t.n_rows
+def _row_heights(t: Table, widths: list[float], size: float, pad: float) -> list[float]:
+    """Row heights; ``pad`` is the vertical padding of a cell."""
+    line_h = size * LEADING
+    heights = [line_h + 2 * pad] * t.n_rows
     for span in sorted(t.spans, key=lambda s: s.rows):
         width = sum(widths[span.col : span.col + span.cols]) - 2 * PAD
-        need = len(corpus._wrap(span.text, width, SIZE)) * line_h + 2 * PAD
+        need = len(corpus._wrap(span.text, width, size)) * line_h + 2 * pad
         have = sum(heights[span.row : span.row + span.rows])
         if need > have:
             heights[span.row + span.rows - 1] += need - have
     return heights
 
 
-def _draw_span(c: Any, span: Span, x: float, top: float, width: float, height: float) -> None:
-    line_h = SIZE * LEADING
-    lines = corpus._wrap(span.text, width - 2 * PAD, SIZE)
-    y = top - (height - len(lines) * line_h) / 2 - SIZE * 1.02
-    c.setFont(FONT, SIZE)
+def _draw_span(c: Any, span: Span, x: float, top: float, width: float, height: float, size: float) -> None:
+    line_h = size * LEADING
+    lines = corpus._wrap(span.text, width - 2 * PAD, size)
+    y = top - (height - len(lines) * line_h) / 2 - size * 1.02
+    c.setFont(FONT, size)
     for line in lines:
         if span.align == "l":
             c.drawString(x + PAD, y, line)
@@ -78,8 +79,10 @@ def _draw_span(c: Any, span: Span, x: float, top: float, width: float, height: f
         y -= line_h
 
 
-def render_reportlab(blocks: list[Block], out: Path, title: str) -> int:
-    """Renderer A; returns the page count."""
+def render_reportlab(blocks: list[Block], out: Path, title: str, size: float = SIZE, pad: float = PAD) -> int:
+    """Renderer A; returns the page count. A larger ``size`` makes a long form run
+    over a page break (rows are never split; a merged label cut by the break
+    prints on its first part only)."""
     from reportlab.pdfgen import canvas
 
     corpus._register_font()
@@ -118,7 +121,7 @@ def render_reportlab(blocks: list[Block], out: Path, title: str) -> int:
             continue
         widths = _col_widths(block, usable)
         xs = [MARGIN + sum(widths[:i]) for i in range(block.n_cols + 1)]
-        heights = _row_heights(block, widths)
+        heights = _row_heights(block, widths, size, pad)
         row_top: dict[int, tuple[int, float]] = {}
         page_rows: list[list[int]] = [[]]
         for r, h in enumerate(heights):
@@ -142,7 +145,7 @@ def render_reportlab(blocks: list[Block], out: Path, title: str) -> int:
                 height = sum(heights[r] for r in covered)
                 c.rect(x, top - height, width, height, stroke=1, fill=0)
                 if covered[0] == span.row and span.text:
-                    _draw_span(c, span, x, top, width, height)
+                    _draw_span(c, span, x, top, width, height, size)
             # empty grid places are ruled too
             for r in rows:
                 for col in range(block.n_cols):
@@ -206,7 +209,8 @@ def render_pdfs(
     folder.mkdir(parents=True, exist_ok=True)
     made: list[Path] = []
     a = folder / f"{stem}.pdf"
-    pages = render_reportlab(blocks, a, title)
+    # the long first document is drawn large so that its indicator table crosses a page break
+    pages = render_reportlab(blocks, a, title, *((8.5, 10.0) if stem.endswith("_d1") else (SIZE, PAD)))
     write_golds(forms, a, "pdf", [f"renderer A: reportlab ruled grid, {pages} page(s)"])
     made.append(a)
     b = folder / f"{stem}_chromium.pdf"
