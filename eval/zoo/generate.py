@@ -7,8 +7,10 @@ template prints them (zoo_layout.py) and rendered:
     html/<doc>.html        clean rowspan/colspan table (UTF-8)
     html/<doc>_site.html   a saved government page (GBK, layout tables, <p> in cells)
     xlsx/<doc>.xlsx        openpyxl, merged ranges, typed numbers with formats
+    xlsx/<doc>_lo.xlsx     LibreOffice Calc's import of the clean HTML (skipped without soffice)
     xls/<doc>.xls          LibreOffice's conversion of the XLSX (skipped without soffice)
     docx/<doc>.docx        python-docx, gridSpan / vMerge
+    docx/<doc>_lo.docx     LibreOffice Writer's conversion of the clean HTML (skipped without soffice)
     csv/<doc>.csv          merged cells written once (UTF-8 with BOM or GBK)
     pdf/<doc>.pdf          reportlab ruled grid (WQY Zen Hei)
     pdf/<doc>_chromium.pdf Chromium print of the HTML (AR PL UMing; skipped without chromium)
@@ -75,6 +77,11 @@ SITES = {
 }
 
 
+#: a private LibreOffice profile: a soffice already running elsewhere on the machine
+#: would otherwise take the job over (or drop it)
+PROFILE = "-env:UserInstallation=file:///tmp/crossfoot-zoo-libreoffice"
+
+
 def seed_of(*parts: object) -> int:
     return int.from_bytes(hashlib.sha256("/".join(map(str, parts)).encode()).digest()[:4], "big")
 
@@ -123,10 +130,12 @@ def render_native(
         folder.mkdir(parents=True, exist_ok=True)
         return folder / name
 
-    if "html" in kinds:
+    if "html" in kinds or "xlsx" in kinds or "docx" in kinds:
         p = target("html", f"{stem}.html")
         p.write_text(native.html_clean(blocks, doc_title(forms)), encoding="utf-8")
         write_golds(forms, p, "html")
+        written.append(p)
+    if "html" in kinds:
         p = target("html", f"{stem}_site.html")
         p.write_bytes(native.html_site(blocks, doc_title(forms), SITES[template], rng_for("html")))
         write_golds(forms, p, "html", ["renderer B: a saved government page, GBK, <p> in every cell"])
@@ -160,6 +169,53 @@ def render_native(
     return written
 
 
+def convert_lo(html_files: list[Path], kinds: set[str]) -> None:
+    """Renderer B for XLSX and DOCX: LibreOffice's own conversion of the clean HTML
+    (Calc's HTML import types numbers as General; Writer writes its own merges)."""
+    soffice = shutil.which("soffice")
+    if soffice is None or not html_files:
+        print("soffice not found: LibreOffice XLSX/DOCX skipped", file=sys.stderr)
+        return
+    import subprocess
+    import tempfile
+
+    jobs = [
+        ("xlsx", ["--infilter=HTML (StarCalc)", "--convert-to", "xlsx"]),
+        ("docx", ["--convert-to", "docx:MS Word 2007 XML"]),
+    ]
+    for kind, args in jobs:
+        if kind not in kinds:
+            continue
+        by_folder: dict[Path, list[Path]] = {}
+        for p in html_files:
+            by_folder.setdefault(p.parent.parent / kind, []).append(p)
+        for folder, files in by_folder.items():
+            with tempfile.TemporaryDirectory() as tmp:
+                copies = []
+                for p in files:
+                    copy = Path(tmp) / f"{p.stem}_lo.html"
+                    shutil.copyfile(p, copy)
+                    copies.append(str(copy))
+                subprocess.run(
+                    [soffice, PROFILE, "--headless", *args, "--outdir", str(folder), *copies],
+                    check=True,
+                    capture_output=True,
+                    timeout=600,
+                )
+            for p in files:
+                made = folder / f"{p.stem}_lo.{kind}"
+                if not made.exists():
+                    print(f"LibreOffice wrote no {made.name}", file=sys.stderr)
+                    continue
+                for g in p.parent.glob(f"{p.stem}__*.json"):
+                    data = json.loads(g.read_text(encoding="utf-8"))
+                    data["_source"]["file"] = relative(made)
+                    data["_kind"] = kind
+                    data["_notes"] = [*data["_notes"], f"renderer B: LibreOffice's {kind.upper()} of the clean HTML"]
+                    name = f"{made.stem}__{g.stem.rsplit('__', 1)[1]}.json"
+                    (folder / name).write_text(json.dumps(data, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+
+
 def convert_xls(xlsx_files: list[Path]) -> None:
     """LibreOffice's XLS of each XLSX, in one soffice run per folder."""
     soffice = shutil.which("soffice")
@@ -174,7 +230,7 @@ def convert_xls(xlsx_files: list[Path]) -> None:
     for folder, files in by_folder.items():
         folder.mkdir(parents=True, exist_ok=True)
         subprocess.run(
-            [soffice, "--headless", "--convert-to", "xls", "--outdir", str(folder), *map(str, files)],
+            [soffice, PROFILE, "--headless", "--convert-to", "xls", "--outdir", str(folder), *map(str, files)],
             check=True,
             capture_output=True,
             timeout=600,
@@ -195,10 +251,12 @@ def main() -> None:
     parser.add_argument("--only", nargs="*", help="template ids")
     parser.add_argument("--kinds", nargs="*", default=list(KINDS))
     parser.add_argument("--seed", type=int, default=10)
+    parser.add_argument("--no-libreoffice", action="store_true", help="skip the LibreOffice XLSX/DOCX/XLS")
     args = parser.parse_args()
     kinds = set(args.kinds)
     out = args.out.resolve()
     xlsx_files: list[Path] = []
+    html_files: list[Path] = []
     pdfs: list[tuple[str, str, list[Form], Path]] = []
     for template, builder in BUILDERS.items():
         if args.only and template not in args.only:
@@ -216,6 +274,7 @@ def main() -> None:
             blocks = layout(doc_forms)
             written = render_native(template, stem, doc_forms, blocks, out, kinds, args.seed)
             xlsx_files += [p for p in written if p.suffix == ".xlsx"]
+            html_files += [p for p in written if p.suffix == ".html" and not p.stem.endswith("_site")]
             if kinds & {"pdf", "scan"}:
                 import zoo_render_pdf as pdf
 
@@ -224,8 +283,10 @@ def main() -> None:
                     for p in made:
                         pdfs.append((template, stem, doc_forms, p))
         print(f"{template}: {len(forms)} forms")
-    if "xls" in kinds:
+    if "xls" in kinds and not args.no_libreoffice:
         convert_xls(xlsx_files)
+    if not args.no_libreoffice:
+        convert_lo(html_files, kinds)
     if "scan" in kinds:
         import zoo_render_pdf as pdf
 

@@ -151,6 +151,24 @@ def html_site(blocks: list[Block], title: str, site: str, rng: random.Random) ->
 # ---------------------------------------------------------------- XLSX
 
 
+def freeze_zip(path: Path) -> None:
+    """Fixed dates in an Office file (zip entry times, docProps/core.xml), so that a
+    re-run writes the same bytes."""
+    import zipfile
+
+    with zipfile.ZipFile(path) as z:
+        entries = [(i, z.read(i.filename)) for i in z.infolist()]
+    stamp = b"2023-04-01T00:00:00Z"
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+        for info, data in entries:
+            if info.filename == "docProps/core.xml":
+                data = re.sub(rb"(<dcterms:(created|modified)[^>]*>)[^<]*", rb"\g<1>" + stamp, data)
+            fixed = zipfile.ZipInfo(info.filename, date_time=(2023, 4, 1, 0, 0, 0))
+            fixed.compress_type = zipfile.ZIP_DEFLATED
+            fixed.external_attr = info.external_attr
+            z.writestr(fixed, data)
+
+
 def _typed(text: str) -> tuple[float | str, str | None]:
     """A number cell as Excel holds it: the value and the format that prints ``text``."""
     if not NUMBER.match(text):
@@ -217,6 +235,7 @@ def xlsx(blocks: list[Block], path: Path, sheet_per_form: bool, sheet_names: lis
                 ws.cell(row=r, column=c).border = border
         row += block.n_rows
     wb.save(path)
+    freeze_zip(path)
 
 
 # ---------------------------------------------------------------- DOCX
@@ -252,6 +271,7 @@ def docx(blocks: list[Block], path: Path) -> None:
                     for p in cell.paragraphs:
                         p.alignment = WD_ALIGN_PARAGRAPH.CENTER
     doc.save(str(path))
+    freeze_zip(path)
 
 
 # ---------------------------------------------------------------- CSV
