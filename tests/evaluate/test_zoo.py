@@ -187,6 +187,12 @@ def test_zoo_gate_names_the_failing_cell(tmp_path: Path) -> None:
     assert "rules.zoo.shanghai.text" not in done.stderr
 
 
+def test_a_zoo_filter_that_matches_nothing_is_an_error(tmp_path: Path) -> None:
+    done = crossfoot("eval", "--fixtures", "eval/zoo", "--kind", "ofd", "--report", tmp_path, "--gate")
+    assert done.returncode == 2
+    assert "no zoo fixture matches" in done.stderr
+
+
 def _metrics(template: str | None, kind: str, micro: float) -> FixtureRun:
     m = BackendMetrics(
         backend="rules", fixtures="x", input_kind=kind, template=template, forms=1, forms_found=1,

@@ -38,7 +38,7 @@ def _zoo_table(runs: list[FixtureRun]) -> Table:
     rows: dict[str, dict[str, str]] = {}
     for r in runs:
         m = r.metrics
-        label = m.template or "" if m.backend == "rules" else f"{m.template} ({m.backend})"
+        label = (m.template or "") if m.backend == "rules" else f"{m.template} ({m.backend})"
         rows.setdefault(label, {})[m.input_kind] = f"{m.micro:.3f}\n{m.numeric:.3f}\n{m.forms_found}/{m.forms}"
     for label, cells in rows.items():
         table.add_row(label, *(cells.get(kind, "—") for kind in kinds))

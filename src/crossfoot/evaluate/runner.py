@@ -9,7 +9,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from crossfoot.check import has_errors
-from crossfoot.errors import CrossfootError, LLMUnavailableError
+from crossfoot.errors import CrossfootError, LLMUnavailableError, RecordError
 from crossfoot.evaluate.gold import GoldForm, load_gold
 from crossfoot.evaluate.match import match_forms
 from crossfoot.evaluate.metrics import BackendMetrics, aggregate
@@ -109,6 +109,8 @@ def evaluate_folder(
         if (templates and template not in templates) or (kinds and kind not in kinds):
             continue
         cells.setdefault((template, kind), []).append(form)
+    if not cells:
+        raise RecordError("no zoo fixture matches the --template / --kind filter", path=fixtures)
     return [
         _evaluate_gold(forms, str(fixtures), extractor, settings, root, template=template)
         for (template, _kind), forms in sorted(cells.items())
