@@ -173,7 +173,9 @@ def convert_lo(html_files: list[Path], kinds: set[str]) -> None:
     """Renderer B for XLSX and DOCX: LibreOffice's own conversion of the clean HTML
     (Calc's HTML import types numbers as General; Writer writes its own merges)."""
     soffice = shutil.which("soffice")
-    if soffice is None or not html_files:
+    if not html_files or not kinds & {"xlsx", "docx"}:
+        return
+    if soffice is None:
         print("soffice not found: LibreOffice XLSX/DOCX skipped", file=sys.stderr)
         return
     import subprocess

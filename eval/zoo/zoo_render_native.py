@@ -297,9 +297,9 @@ def csv_bytes(blocks: list[Block], encoding: str) -> bytes:
 
 def text_dump(blocks: list[Block], rng: random.Random, long_rows: int = 10) -> str:
     """Tab-separated like ../shared/seeds: merged cells once, labels in narrow cells
-    joined, a page break (blank line) inside a long indicator table with the
-    labels repeated below it, a long name wrapped onto a line of its own, stray
-    <p> tags."""
+    joined, a page break (blank line, sometimes a page footer line) inside a long
+    indicator table with the labels repeated below it, a long name wrapped onto a
+    line of its own, stray <p> tags."""
     width = _tables_width(blocks)
     lines: list[str] = []
     for block in blocks:
@@ -324,6 +324,9 @@ def text_dump(blocks: list[Block], rng: random.Random, long_rows: int = 10) -> s
             cells += [""] * (width - block.n_cols)
             if r == break_at:
                 lines.append("")
+                if rng.random() < 0.4:
+                    # a converter that keeps the page footer prints it at the break
+                    lines.append(f"第 {rng.randint(1, 3)} 页" + "\t" * (width - 1))
             tail = None
             if r == wrapped:
                 name_col = 3

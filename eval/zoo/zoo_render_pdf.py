@@ -79,10 +79,13 @@ def _draw_span(c: Any, span: Span, x: float, top: float, width: float, height: f
         y -= line_h
 
 
-def render_reportlab(blocks: list[Block], out: Path, title: str, size: float = SIZE, pad: float = PAD) -> int:
+def render_reportlab(
+    blocks: list[Block], out: Path, title: str, size: float = SIZE, pad: float = PAD, running: bool = False
+) -> int:
     """Renderer A; returns the page count. A larger ``size`` makes a long form run
     over a page break (rows are never split; a merged label cut by the break
-    prints on its first part only)."""
+    prints on its first part only). ``running`` prints the document title as a
+    page header and ``- n -`` as a footer on every page, as many offices do."""
     from reportlab.pdfgen import canvas
 
     corpus._register_font()
@@ -93,24 +96,32 @@ def render_reportlab(blocks: list[Block], out: Path, title: str, size: float = S
     pages = 1
     y = page_h - MARGIN
 
+    def furniture() -> None:
+        if running:
+            c.setFont(FONT, 7.0)
+            c.drawRightString(page_w - MARGIN, page_h - MARGIN / 2, title)
+            c.drawCentredString(page_w / 2, MARGIN / 2, f"- {pages} -")
+
     def new_page() -> float:
         nonlocal pages
         c.showPage()
         pages += 1
+        furniture()
         return page_h - MARGIN
+
+    furniture()
 
     for block in blocks:
         if isinstance(block, PageBreak):
             y = new_page()
             continue
         if isinstance(block, Para):
-            size = {"title": 15.0, "sub": 10.5, "note": 7.5}.get(block.style, 9.0)
-            lines = corpus._wrap(block.text, usable, size)
-            for line in lines:
-                if y - size * 1.6 < MARGIN:
+            psize = {"title": 15.0, "sub": 10.5, "note": 7.5}.get(block.style, 9.0)
+            for line in corpus._wrap(block.text, usable, psize):
+                if y - psize * 1.6 < MARGIN:
                     y = new_page()
-                c.setFont(FONT, size)
-                y -= size * 1.5
+                c.setFont(FONT, psize)
+                y -= psize * 1.5
                 if block.style in ("title", "sub"):
                     c.drawCentredString(page_w / 2, y, line)
                 elif block.style == "right":
@@ -133,8 +144,7 @@ def render_reportlab(blocks: list[Block], out: Path, title: str, size: float = S
             y -= h
         for number, rows in enumerate(page_rows):
             if number:
-                c.showPage()
-                pages += 1
+                new_page()
             c.setLineWidth(0.7)
             for span in block.spans:
                 covered = [r for r in range(span.row, span.row + span.rows) if row_top[r][0] == number]
@@ -210,7 +220,9 @@ def render_pdfs(
     made: list[Path] = []
     a = folder / f"{stem}.pdf"
     # the long first document is drawn large so that its indicator table crosses a page break
-    pages = render_reportlab(blocks, a, title, *((8.5, 10.0) if stem.endswith("_d1") else (SIZE, PAD)))
+    size, pad = (8.5, 10.0) if stem.endswith("_d1") else (SIZE, PAD)
+    # the long and the multi-form documents carry a running header and page numbers
+    pages = render_reportlab(blocks, a, title, size, pad, running=stem.endswith(("_d1", "_d3")))
     write_golds(forms, a, "pdf", [f"renderer A: reportlab ruled grid, {pages} page(s)"])
     made.append(a)
     b = folder / f"{stem}_chromium.pdf"
