@@ -13,10 +13,11 @@ from crossfoot.cli.settings import build_settings, print_llm_summary
 from crossfoot.errors import CrossfootError, LLMUnavailableError
 from crossfoot.evaluate import (
     EvalRun,
+    FixtureRun,
     baseline_deltas,
     build_run,
     detection_eval,
-    evaluate_fixtures,
+    evaluate_folder,
     gate_failures,
     load_gold,
     load_thresholds,
@@ -26,16 +27,34 @@ from crossfoot.extract import Extractor, get_extractor
 from crossfoot.model import Record
 
 
-def _metrics_table(run: EvalRun) -> Table:
+def _zoo_table(runs: list[FixtureRun]) -> Table:
+    """The template zoo: one row per (backend, template), one column per input kind;
+    a cell prints micro, numeric and forms found on three lines to fit a terminal."""
+    kinds = sorted({r.metrics.input_kind for r in runs})
+    table = Table(title="template zoo", caption="each cell: micro / numeric / forms found")
+    table.add_column("template", no_wrap=True)
+    for kind in kinds:
+        table.add_column(kind, justify="right")
+    rows: dict[str, dict[str, str]] = {}
+    for r in runs:
+        m = r.metrics
+        label = (m.template or "") if m.backend == "rules" else f"{m.template} ({m.backend})"
+        rows.setdefault(label, {})[m.input_kind] = f"{m.micro:.3f}\n{m.numeric:.3f}\n{m.forms_found}/{m.forms}"
+    for label, cells in rows.items():
+        table.add_row(label, *(cells.get(kind, "—") for kind in kinds))
+    return table
+
+
+def _metrics_table(runs: list[FixtureRun]) -> Table:
     """Metrics as rows, one column per (backend, input): fits a terminal."""
     table = Table(title="extraction accuracy")
     table.add_column("metric")
-    for fixture_run in run.runs:
+    for fixture_run in runs:
         m = fixture_run.metrics
         replay = "\n(replay)" if "replay" in m.llm_source else ""
         table.add_column(f"{m.backend}\n{m.input_kind}{replay}", justify="right")
     rows: list[tuple[str, list[str]]] = []
-    ms = [r.metrics for r in run.runs]
+    ms = [r.metrics for r in runs]
     rows.append(("forms found", [f"{m.forms_found}/{m.forms}" for m in ms]))
     rows.append(("micro accuracy", [f"{m.micro:.4f}" for m in ms]))
     rows.append(("numeric cells", [f"{m.numeric:.4f}" for m in ms]))
@@ -82,8 +101,17 @@ def eval_command(
     thresholds: Annotated[Path, typer.Option(help="metric floors")] = Path("eval/thresholds.toml"),
     checks: Annotated[bool, typer.Option("--checks", help="measure check detection on corrupted gold")] = False,
     root: Annotated[Path, typer.Option(help="folder the fixtures' source paths are relative to")] = Path("."),
+    template: Annotated[
+        list[str] | None, typer.Option("--template", help="template zoo: score only these templates; repeatable")
+    ] = None,
+    kind: Annotated[
+        list[str] | None, typer.Option("--kind", help="template zoo: score only these input kinds; repeatable")
+    ] = None,
 ) -> None:
     """Score backends against hand-labelled fixtures.
+
+    A template zoo folder (gold with ``_template``, e.g. eval/zoo) is scored
+    per template × input kind.
 
     Exit codes: 0 done (and gate passed); 1 gate failed; 2 unusable fixtures or
     settings; 3 the LLM endpoint is unavailable.
@@ -97,7 +125,11 @@ def eval_command(
         for name in backends:
             extractor = get_extractor(name, settings)
             for folder in folders:
-                run.runs.append(evaluate_fixtures(folder, extractor, settings, root))
+                run.runs.extend(
+                    evaluate_folder(
+                        folder, extractor, settings, root, templates=set(template or ()), kinds=set(kind or ())
+                    )
+                )
             summaries.append(extractor)
         if checks:
             gold = load_gold(folders[0])
@@ -108,8 +140,13 @@ def eval_command(
     except CrossfootError as exc:
         fail_line(str(exc))
         raise typer.Exit(ExitCode.BAD_INPUT) from None
+    plain = [r for r in run.runs if r.metrics.template is None]
+    zoo = [r for r in run.runs if r.metrics.template is not None]
+    if plain:
+        console.print(_metrics_table(plain))
+    if zoo:
+        console.print(_zoo_table(zoo))
     if run.runs:
-        console.print(_metrics_table(run))
         for fixture_run in run.runs:
             if "replay" in fixture_run.metrics.llm_source:
                 console.print(

@@ -7,7 +7,7 @@ from crossfoot.evaluate.gate import baseline_deltas, gate_failures, load_thresho
 from crossfoot.evaluate.gold import GoldForm, load_gold
 from crossfoot.evaluate.metrics import BackendMetrics
 from crossfoot.evaluate.report import EvalRun, build_run, write_reports
-from crossfoot.evaluate.runner import FixtureRun, evaluate_fixtures
+from crossfoot.evaluate.runner import FixtureRun, evaluate_fixtures, evaluate_folder
 from crossfoot.evaluate.score import score_form
 
 __all__ = [
@@ -20,6 +20,7 @@ __all__ = [
     "build_run",
     "detection_eval",
     "evaluate_fixtures",
+    "evaluate_folder",
     "gate_failures",
     "load_gold",
     "load_thresholds",

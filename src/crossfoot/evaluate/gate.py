@@ -7,13 +7,15 @@ from pathlib import Path
 from typing import Any
 
 from crossfoot.errors import ConfigError
+from crossfoot.evaluate.metrics import BackendMetrics
 from crossfoot.evaluate.report import EvalRun
 
 __all__ = ["baseline_deltas", "gate_failures", "load_thresholds"]
 
 
 def load_thresholds(path: Path) -> dict[str, Any]:
-    """``[backend.input_kind]`` tables of metric floors, and ``[checks]``."""
+    """``[backend.input_kind]`` tables of metric floors, ``[backend.zoo.<template>.<kind>]``
+    for the template zoo (``zoo.default`` applies to every template), and ``[checks]``."""
     try:
         return tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, tomllib.TOMLDecodeError) as exc:
@@ -25,13 +27,13 @@ def gate_failures(run: EvalRun, thresholds: dict[str, Any]) -> list[str]:
     failures: list[str] = []
     for fixture_run in run.runs:
         metrics = fixture_run.metrics
-        floors = thresholds.get(metrics.backend, {}).get(metrics.input_kind, {})
+        floors = _floors(thresholds, metrics)
+        label = _label(metrics)
         values = metrics.gate_values()
         for name, floor in floors.items():
             if name not in values:
-                failures.append(f"{metrics.backend}.{metrics.input_kind}: unknown metric {name!r} in thresholds")
+                failures.append(f"{label}: unknown metric {name!r} in thresholds")
             elif values[name] < float(floor):
-                label = f"{metrics.backend}.{metrics.input_kind}"
                 failures.append(f"{label}: {name} {values[name]:.4f} < threshold {float(floor):.4f}")
     checks = thresholds.get("checks", {})
     if run.detection is not None and checks:
@@ -43,20 +45,36 @@ def gate_failures(run: EvalRun, thresholds: dict[str, Any]) -> list[str]:
     return failures
 
 
+def _floors(thresholds: dict[str, Any], metrics: BackendMetrics) -> dict[str, Any]:
+    backend = thresholds.get(metrics.backend, {})
+    if metrics.template is None:
+        return dict(backend.get(metrics.input_kind, {}))
+    zoo = backend.get("zoo", {})
+    floors = dict(zoo.get("default", {}).get(metrics.input_kind, {}))
+    floors.update(zoo.get(metrics.template, {}).get(metrics.input_kind, {}))
+    return floors
+
+
+def _label(metrics: BackendMetrics) -> str:
+    if metrics.template is None:
+        return f"{metrics.backend}.{metrics.input_kind}"
+    return f"{metrics.backend}.zoo.{metrics.template}.{metrics.input_kind}"
+
+
 def baseline_deltas(run: EvalRun, baseline_path: Path) -> list[tuple[str, str, float, float]]:
     """(backend.input_kind, metric, baseline, now) for every shared metric."""
     try:
         baseline = EvalRun.model_validate_json(baseline_path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
         raise ConfigError(f"cannot read baseline run: {exc}", path=baseline_path) from exc
-    old = {(r.metrics.backend, r.metrics.input_kind): r.metrics for r in baseline.runs}
+    old = {(r.metrics.backend, r.metrics.cell): r.metrics for r in baseline.runs}
     rows: list[tuple[str, str, float, float]] = []
     for fixture_run in run.runs:
         now = fixture_run.metrics
-        before = old.get((now.backend, now.input_kind))
+        before = old.get((now.backend, now.cell))
         if before is None:
             continue
-        label = f"{now.backend}.{now.input_kind}"
+        label = _label(now)
         for name, value in now.gate_values().items():
             rows.append((label, name, before.gate_values()[name], value))
         for kind, stat in now.per_field.items():

@@ -2,7 +2,11 @@
 
 A fixture is one JSON file: the contract record, and keys starting with
 ``_``: ``_source`` {file, form_index, title_line}, ``_alternatives``
-{field path: [other acceptable values]}, ``_notes`` [judgement calls].
+{field path: [other acceptable values]}, ``_notes`` [judgement calls]. The
+template zoo (eval/zoo) adds ``_template`` (the template id) and ``_kind`` (the
+input kind of the source) and keeps its fixtures in nested folders
+(``<template>/<kind>/``): a folder with no fixture at its top is read
+recursively.
 """
 
 from __future__ import annotations
@@ -30,6 +34,8 @@ class GoldForm(BaseModel):
     record: dict[str, Any] = Field(description="the contract record (JSON form)")
     alternatives: dict[str, list[Any]] = Field(default_factory=dict)
     notes: list[str] = Field(default_factory=list)
+    template: str | None = Field(None, description="zoo template id (_template)")
+    kind: str | None = Field(None, description="input kind of the source (_kind)")
 
 
 def contract_part(data: dict[str, Any]) -> dict[str, Any]:
@@ -40,7 +46,8 @@ def contract_part(data: dict[str, Any]) -> dict[str, Any]:
 def load_gold(folder: Path) -> list[GoldForm]:
     """Every fixture in a folder, validated against the contract models."""
     forms: list[GoldForm] = []
-    for path in sorted(folder.glob("*.json")):
+    paths = sorted(folder.glob("*.json")) or sorted(folder.rglob("*.json"))
+    for path in paths:
         try:
             data = json.loads(path.read_text(encoding="utf-8"))
         except ValueError as exc:
@@ -55,7 +62,7 @@ def load_gold(folder: Path) -> list[GoldForm]:
             raise RecordError("fixture has no _source.file", path=path)
         forms.append(
             GoldForm(
-                name=path.stem,
+                name=path.relative_to(folder).with_suffix("").as_posix(),
                 path=str(path),
                 source_file=source["file"],
                 form_index=int(source.get("form_index", 0)),
@@ -63,6 +70,8 @@ def load_gold(folder: Path) -> list[GoldForm]:
                 record=record,
                 alternatives=data.get("_alternatives") or {},
                 notes=data.get("_notes") or [],
+                template=data.get("_template"),
+                kind=data.get("_kind"),
             )
         )
     if not forms:

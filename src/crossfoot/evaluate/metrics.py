@@ -26,6 +26,7 @@ class BackendMetrics(BaseModel):
     backend: str
     fixtures: str
     input_kind: str
+    template: str | None = Field(None, description="the zoo template id, when scored per template × input kind")
     forms: int
     forms_found: int
     forms_all_correct: int
@@ -45,6 +46,11 @@ class BackendMetrics(BaseModel):
     completion_tokens: int = 0
     cost: float = 0.0
     llm_source: list[str] = Field(default_factory=list, description="live / replay / cache")
+
+    @property
+    def cell(self) -> str:
+        """``input_kind``, or ``template/input_kind`` for a zoo cell."""
+        return f"{self.template}/{self.input_kind}" if self.template else self.input_kind
 
     def gate_values(self) -> dict[str, float]:
         """The metrics thresholds may name."""
@@ -68,6 +74,7 @@ def aggregate(
     fixtures: str,
     input_kind: str,
     routed: set[str],
+    template: str | None = None,
 ) -> BackendMetrics:
     """Micro / numeric / per-field accuracy, row P/R/F1, review budget."""
     per_field: dict[str, list[int]] = defaultdict(lambda: [0, 0])
@@ -96,6 +103,7 @@ def aggregate(
         backend=backend,
         fixtures=fixtures,
         input_kind=input_kind,
+        template=template,
         forms=len(scores),
         forms_found=sum(s.found for s in scores),
         forms_all_correct=sum(s.all_correct for s in scores),

@@ -9,7 +9,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from crossfoot.check import has_errors
-from crossfoot.errors import CrossfootError, LLMUnavailableError
+from crossfoot.errors import CrossfootError, LLMUnavailableError, RecordError
 from crossfoot.evaluate.gold import GoldForm, load_gold
 from crossfoot.evaluate.match import match_forms
 from crossfoot.evaluate.metrics import BackendMetrics, aggregate
@@ -20,7 +20,7 @@ from crossfoot.model import Envelope
 from crossfoot.pipeline import process_document
 from crossfoot.settings import Settings
 
-__all__ = ["FixtureRun", "Miss", "evaluate_fixtures"]
+__all__ = ["FixtureRun", "Miss", "evaluate_fixtures", "evaluate_folder"]
 
 
 class Miss(BaseModel):
@@ -45,6 +45,9 @@ class FixtureRun(BaseModel):
 
 
 def _input_kind(gold: list[GoldForm]) -> str:
+    kinds = {g.kind for g in gold}
+    if len(kinds) == 1 and None not in kinds:
+        return str(kinds.pop())
     suffixes = {Path(g.source_file).suffix.lower() for g in gold}
     if suffixes <= {".pdf"}:
         return "pdf"
@@ -82,6 +85,46 @@ def evaluate_fixtures(
 ) -> FixtureRun:
     """Run ``extractor`` on every source the fixtures name; score field by field."""
     gold = load_gold(fixtures)
+    return _evaluate_gold(gold, str(fixtures), extractor, settings, root)
+
+
+def evaluate_folder(
+    fixtures: Path,
+    extractor: Extractor,
+    settings: Settings,
+    root: Path,
+    *,
+    templates: set[str] | None = None,
+    kinds: set[str] | None = None,
+) -> list[FixtureRun]:
+    """Like :func:`evaluate_fixtures`, but a template zoo (gold with ``_template``)
+    is scored per cell: one run per (template, input kind), in sorted order,
+    limited to ``templates`` / ``kinds`` when given."""
+    gold = load_gold(fixtures)
+    if all(g.template is None for g in gold):
+        return [_evaluate_gold(gold, str(fixtures), extractor, settings, root)]
+    cells: dict[tuple[str, str], list[GoldForm]] = {}
+    for form in gold:
+        template, kind = form.template or "unknown", form.kind or _input_kind([form])
+        if (templates and template not in templates) or (kinds and kind not in kinds):
+            continue
+        cells.setdefault((template, kind), []).append(form)
+    if not cells:
+        raise RecordError("no zoo fixture matches the --template / --kind filter", path=fixtures)
+    return [
+        _evaluate_gold(forms, str(fixtures), extractor, settings, root, template=template)
+        for (template, _kind), forms in sorted(cells.items())
+    ]
+
+
+def _evaluate_gold(
+    gold: list[GoldForm],
+    label: str,
+    extractor: Extractor,
+    settings: Settings,
+    root: Path,
+    template: str | None = None,
+) -> FixtureRun:
     by_file: dict[str, list[GoldForm]] = {}
     for form in gold:
         by_file.setdefault(form.source_file, []).append(form)
@@ -134,7 +177,7 @@ def evaluate_fixtures(
                     )
                 )
     metrics = aggregate(
-        scores, backend=extractor.name, fixtures=str(fixtures), input_kind=_input_kind(gold), routed=routed
+        scores, backend=extractor.name, fixtures=label, input_kind=_input_kind(gold), routed=routed, template=template
     )
     metrics.wall_seconds = time.perf_counter() - started
     _add_llm_usage(metrics, envelopes_seen)
