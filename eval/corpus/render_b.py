@@ -336,14 +336,15 @@ def scan_page(page: Any, rng: random.Random, dpi: int) -> Any:
 
     angle = rng.uniform(0.2, MAX_TURN_DEG) * rng.choice((-1, 1))
     shift = (rng.randint(-12, 12), rng.randint(-12, 12))
-    turned = page.rotate(angle, resample=Image.BICUBIC, translate=shift, fillcolor=255)
+    # the glass is larger than the sheet: a turned page keeps its corners
+    turned = page.rotate(angle, resample=Image.BICUBIC, translate=shift, fillcolor=255, expand=True)
     radius = rng.uniform(0.3, 0.9) * dpi / 200
     blurred = turned.filter(ImageFilter.GaussianBlur(radius))
     gen = np.random.default_rng(rng.getrandbits(32))
     a = np.asarray(blurred, dtype=np.float32) / 255.0
     ink, paper = rng.uniform(15, 80), rng.uniform(222, 250)
     a = ink + a * (paper - ink)
-    h, w = a.shape
+    w = a.shape[1]
     # shading across the sheet: a lid not quite closed, a gradient of light
     ramp = np.linspace(0, rng.uniform(-18, 18), w, dtype=np.float32)[None, :]
     a = a + ramp + gen.normal(0.0, rng.uniform(2.0, 7.0), a.shape).astype(np.float32)
@@ -351,7 +352,9 @@ def scan_page(page: Any, rng: random.Random, dpi: int) -> Any:
     a[dust] = gen.uniform(0, 140, int(dust.sum()))
     out = np.clip(a, 0, 255).astype(np.uint8)
     if rng.random() < 0.2:  # a fax or a "black and white" scanner setting
-        cut = rng.uniform(140, 175)
+        # the threshold sits nearer the paper than the ink: a scanner set to
+        # black and white keeps thin strokes, at the price of some speckle
+        cut = ink + (paper - ink) * rng.uniform(0.6, 0.75)
         return Image.fromarray(np.where(out < cut, 0, 255).astype(np.uint8), mode="L").convert("1")
     return Image.fromarray(out, mode="L")
 

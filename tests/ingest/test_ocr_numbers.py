@@ -82,7 +82,6 @@ def test_a_number_read_with_low_confidence_becomes_a_warning_for_that_field() ->
     provenance = {
         "indicators.0.weight": [_span("9", 0.55)],
         "indicators.0.score": [_span("9", 0.99)],
-        "indicators.0.name": [_span("完整性", 0.40)],  # text, not a number: the checks have no say
         "funding.total.executed": [_span("375000", None)],  # a text layer: no confidence at all
     }
     findings = low_confidence_findings(provenance, threshold=0.8)
@@ -90,6 +89,26 @@ def test_a_number_read_with_low_confidence_becomes_a_warning_for_that_field() ->
         (LOW_CONFIDENCE_CODE, ["indicators.0.weight"], "9", Severity.warning)
     ]
     assert "page 1, line 7" in findings[0].message and "0.55" in findings[0].message
+    assert "digits" in findings[0].message
+
+
+def test_a_text_value_read_with_low_confidence_is_a_warning_too() -> None:
+    # an OCR-inserted character in a name: no check can catch it, a reviewer can
+    provenance = {
+        "indicators.0.name": [_span("女完整性", 0.40, line=12)],
+        "indicators.0.target": [_span("完整", 0.97)],
+        "goal_expected": [_span("甲" * 200, 0.95), _span("乙" * 200, 0.62, line=30)],
+        "indicators.1.deviation": [_span("   ", 0.10)],  # nothing printed: nothing to check
+    }
+    findings = low_confidence_findings(provenance, threshold=0.8)
+    assert [(f.fields, f.printed) for f in findings] == [
+        (["indicators.0.name"], "女完整性"),
+        (["goal_expected"], "乙" * 200),  # the field's weakest span
+    ]
+    name, goal = findings
+    assert name.severity == Severity.warning and name.code == LOW_CONFIDENCE_CODE
+    assert "page 1, line 12" in name.message and "0.40" in name.message and "text" in name.message
+    assert "line 30" in goal.message and len(goal.message) < 200  # a long text is quoted by its ends
 
 
 def test_the_threshold_is_the_callers() -> None:

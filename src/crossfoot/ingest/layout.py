@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 
 from crossfoot.ingest.document import Cell
 
-__all__ = ["Box", "PageText", "Rect", "Row", "join_text", "page_rows"]
+__all__ = ["Box", "PageText", "Rect", "Row", "join_text", "page_rows", "split_across"]
 
 
 @dataclass(frozen=True)
@@ -178,8 +178,12 @@ def _owner(cells: list[Rect], x: float, y: float) -> int | None:
     return min(holders, key=lambda i: cells[i].width * cells[i].height)
 
 
-def _split_across(box: Box, cells: list[Rect]) -> list[Box]:
-    """An item that straddles a ruling is cut into its parts; others stay whole."""
+def split_across(box: Box, cells: list[Rect]) -> list[Box]:
+    """An item that straddles a ruling is cut into its parts; others stay whole.
+
+    With the rulings painted out, a detector often reads the text of two
+    neighbouring cells as one item; its characters say where each belongs.
+    """
     owner = _owner(cells, box.cx, box.cy)
     if owner is None or not box.parts:
         return [box]
@@ -198,19 +202,40 @@ def _table_rows(page: PageText, boxes: list[Box]) -> tuple[list[Row], list[Box]]
     held: dict[int, list[Box]] = {}
     loose: list[Box] = []
     for box in boxes:
-        for piece in _split_across(box, cells):
+        for piece in split_across(box, cells):
             owner = _owner(cells, piece.cx, piece.cy)
             if owner is None:
                 loose.append(piece)
             else:
                 held.setdefault(owner, []).append(piece)
     grid: dict[int, dict[int, list[Box]]] = {}
+    corner: dict[tuple[int, int], Rect] = {}
     for index, cell in enumerate(cells):
-        row = grid.setdefault(_nearest(tops, cell.top), {})
-        row.setdefault(_nearest(xs, cell.x0), []).extend(held.get(index, []))
-    rows = [Row(top=tops[r], cells=_dense(cols)) for r, cols in sorted(grid.items())]
+        r, c = _nearest(tops, cell.top), _nearest(xs, cell.x0)
+        grid.setdefault(r, {}).setdefault(c, []).extend(held.get(index, []))
+        corner.setdefault((r, c), cell)
     # A row of empty cells would read as a page break (a blank line) downstream.
-    return [r for r in rows if any(c.text.strip() for c in r.cells)], loose
+    kept = [r for r, cols in sorted(grid.items()) if any(b.text.strip() for boxes in cols.values() for b in boxes)]
+    rows: list[Row] = []
+    for r in kept:
+        dense = _dense(grid[r])
+        for cell in dense:
+            rect = corner.get((r, cell.column))
+            if rect is not None:
+                cell.rows, cell.cols = _cell_extent(rect, [tops[k] for k in kept], xs, page.tolerance)
+            # where a reviewer finds it: the grid row and column on the page, 1-based
+            cell.address = f"r{r + 1}c{cell.column + 1}"
+        rows.append(Row(top=tops[r], cells=dense))
+    return rows, loose
+
+
+def _cell_extent(cell: Rect, row_tops: list[float], xs: list[float], tolerance: float) -> tuple[int, int]:
+    """Rows and columns a ruled cell covers: the row starts and column starts
+    that lie inside it. Rows are counted among the rows that are kept, so a
+    merged label's extent is the lines it covers in the Document."""
+    rows = sum(1 for top in row_tops if cell.top - tolerance <= top < cell.bottom - tolerance)
+    cols = sum(1 for x in xs if cell.x0 - tolerance <= x < cell.x1 - tolerance)
+    return max(1, rows), max(1, cols)
 
 
 # ---------------------------------------------------------------- loose text

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 from crossfoot.errors import ConfigError, CrossfootError, EmptyInputError, ImageError
 from crossfoot.ingest.document import Cell, Document
-from crossfoot.ingest.layout import Box, PageText, Row, page_rows
+from crossfoot.ingest.layout import Box, PageText, Row, page_rows, split_across
 from crossfoot.ingest.ocr_engines import OCR_HINT, OcrEngine, make_engine
 from crossfoot.ingest.ocr_numbers import repair_text
 from crossfoot.ingest.pages import PageResult, assemble, map_pages, threads_per_worker
@@ -96,10 +96,13 @@ def _recover_missed(geometry: PageGeometry, boxes: list[Box], engine: OcrEngine)
         return []
     typical = statistics.median(b.rect.height for b in boxes)
     taken = [False] * len(geometry.cells)
+    # placed as layout places them: an item read across two cells holds
+    # text for both, and neither may be read a second time
     for box in boxes:
-        for i, cell in enumerate(geometry.cells):
-            if cell.contains(box.cx, box.cy):
-                taken[i] = True
+        for piece in split_across(box, geometry.cells):
+            for i, cell in enumerate(geometry.cells):
+                if cell.contains(piece.cx, piece.cy):
+                    taken[i] = True
     found: list[Box] = []
     pad = max(2, int(typical * 0.25))
     for cell, used in zip(geometry.cells, taken, strict=True):

@@ -7,7 +7,8 @@ is unambiguous it is made here, on the whole cell; what cannot be decided
 (a lost decimal point: 1000 or 10.00?) is left for the arithmetic checks.
 
 A number read with low confidence is not guessed at either: it becomes a
-finding, so a reviewer looks at the printed digit. So does a repair that is
+finding, so a reviewer looks at the printed digit; so does a text value read
+with low confidence, since no arithmetic can vouch for a word. So does a repair that is
 a likely reading rather than a certain one (a stray point dropped: ".5").
 """
 
@@ -151,33 +152,45 @@ def repair_text(text: str) -> Repaired:
 
 
 def low_confidence_findings(provenance: Provenance, threshold: float) -> list[Finding]:
-    """One finding per number read by OCR with a confidence below ``threshold``.
+    """One finding per value read by OCR with a confidence below ``threshold``.
 
-    Provenance spans carry the OCR confidence of the cell they came from
-    (the weakest character of it); text dumps and PDF text layers carry none
-    and never produce a finding here.
+    Numbers and text alike: a recogniser that inserts a character into a name
+    ("女" where nothing is printed) is as wrong as one that misreads a digit,
+    and no check can catch a wrong word. Provenance spans carry the OCR
+    confidence of the cell they came from (its weakest character); text
+    dumps and PDF text layers carry none and never produce a finding here.
+    The field's weakest span speaks for it.
     """
     findings: list[Finding] = []
     for path, spans in provenance.items():
-        doubtful = [
-            s
-            for s in spans
-            if s.confidence is not None and s.confidence < threshold and repair_number(s.raw) is not None
-        ]
+        doubtful = [s for s in spans if s.confidence is not None and s.confidence < threshold and s.raw.strip()]
         if not doubtful:
             continue
         span = min(doubtful, key=lambda s: s.confidence or 0.0)
+        number = repair_number(span.raw) is not None
         where = f"page {span.page}, line {span.line}" if span.page is not None else f"line {span.line}"
+        what = "the printed digits" if number else "the printed text, character by character"
         findings.append(
             Finding(
                 code=LOW_CONFIDENCE_CODE,
                 severity=Severity.warning,
                 message=(
-                    f"{where}: OCR read {path} as {span.raw!r} with confidence "
-                    f"{span.confidence:.2f} (below {threshold:.2f}); check the printed digits"
+                    f"{where}: OCR read {path} as {_quoted(span.raw)} with confidence "
+                    f"{span.confidence:.2f} (below {threshold:.2f}); check {what}"
                 ),
                 fields=[path],
                 printed=span.raw,
             )
         )
     return findings
+
+
+#: a finding quotes a long text by its ends
+_QUOTE_CHARS = 60
+
+
+def _quoted(raw: str) -> str:
+    if len(raw) <= _QUOTE_CHARS:
+        return repr(raw)
+    half = _QUOTE_CHARS // 2
+    return repr(raw[:half] + "…" + raw[-half:])
