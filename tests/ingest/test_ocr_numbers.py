@@ -127,3 +127,39 @@ def test_a_speck_at_the_edge_of_a_number_is_dropped_but_marked_doubtful(read: st
     repaired = repair_number(read)
     assert repaired is not None
     assert (repaired.text, repaired.doubtful) == (number, True)
+
+
+@pytest.mark.parametrize(
+    ("read", "text"),
+    [
+        ("≤10.00(工作日", "≤10.00(工作日)"),  # the closing bracket lost at the cell's edge
+        ("<30.00（工作日", "<30.00（工作日）"),
+        ("项目资金（元", "项目资金（元）"),
+        ("100.00%)", "100.00(%)"),  # closed after a number, never opened
+        ("53.00万条)", "53.00(万条)"),
+        ("97.00.(%)", "97.00(%)"),  # a second point before the unit
+        ("咨询评估报告合格率：", "咨询评估报告合格率"),  # a ruling's stub read as a colon
+        ("信息化项目建设单位满意度.", "信息化项目建设单位满意度"),
+        ("主管部门 ，", "主管部门"),  # a speck standing apart from the label
+        ("≥90.00(%) .", "≥90.00(%)"),
+    ],
+)
+def test_brackets_and_stray_marks_are_put_right_by_the_cells_own_text(read: str, text: str) -> None:
+    assert repair_text(read).text == text
+
+
+@pytest.mark.parametrize(
+    "printed",
+    [
+        "其中：",  # a label that ends in a colon
+        "(2024年度)",
+        "完成(一期)建设",
+        "及时，12月底前完成",  # marks inside the text are not guessed at
+        "提高。",  # a full stop ends a sentence
+        "1、提升；2、",  # a cut paragraph keeps its marks
+        "预计可以实现以下管理目标：1、提升公共数据运营服务管理水平。根据管理办法如下：",  # a paragraph cut by a page break
+        "≥50.00(万条)",
+    ],
+)
+def test_punctuation_the_text_accounts_for_is_left_alone(printed: str) -> None:
+    assert repair_text(printed).text == printed

@@ -182,14 +182,21 @@ def split_across(box: Box, cells: list[Rect]) -> list[Box]:
     """An item that straddles a ruling is cut into its parts; others stay whole.
 
     With the rulings painted out, a detector often reads the text of two
-    neighbouring cells as one item; its characters say where each belongs.
+    neighbouring cells as one item: the last line of a label wrapped in a
+    narrow column and the name beside it ("标" + "党建活动次数"). One
+    character outside the cell is enough to be another cell's text, however
+    long the rest; half a character's width is allowed for the detector's
+    loose box edges. The characters then say where each belongs.
     """
-    owner = _owner(cells, box.cx, box.cy)
-    if owner is None or not box.parts:
+    if not box.parts:
         return [box]
+    owner = _owner(cells, box.cx, box.cy)
+    if owner is None:
+        inside = any(_owner(cells, part.cx, part.cy) is not None for part in box.parts)
+        return list(box.parts) if inside else [box]
     cell = cells[owner]
-    inside = min(box.rect.x1, cell.x1) - max(box.rect.x0, cell.x0)
-    if inside >= 0.9 * box.rect.width:
+    slack = 0.5 * min(part.rect.width for part in box.parts)
+    if box.rect.x0 >= cell.x0 - slack and box.rect.x1 <= cell.x1 + slack:
         return [box]
     return list(box.parts)
 

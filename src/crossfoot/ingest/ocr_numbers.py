@@ -20,7 +20,14 @@ from dataclasses import dataclass
 
 from crossfoot.model import Finding, Provenance, Severity
 
-__all__ = ["LOW_CONFIDENCE_CODE", "Repaired", "low_confidence_findings", "repair_number", "repair_text"]
+__all__ = [
+    "LOW_CONFIDENCE_CODE",
+    "Repaired",
+    "low_confidence_findings",
+    "repair_number",
+    "repair_punctuation",
+    "repair_text",
+]
 
 LOW_CONFIDENCE_CODE = "ocr_low_confidence"
 
@@ -141,14 +148,65 @@ def repair_text(text: str) -> Repaired:
     """A cell with OCR's digit confusions repaired where unambiguous.
 
     A number cell is repaired as a whole; in running text ("≥95.0O(%)") only
-    a letter with digits on both sides is.
+    a letter with digits on both sides is, and the punctuation the
+    recogniser drops or invents at a cell's edges is put right
+    (:func:`repair_punctuation`).
     """
     whole = repair_number(text)
     if whole is not None:
         return whole
-    if not any(ch.isdigit() for ch in text):
-        return Repaired(text)
-    return Repaired(_INNER.sub(lambda m: m.group(0).translate(_CONFUSABLE), text))
+    if any(ch.isdigit() for ch in text):
+        text = _INNER.sub(lambda m: m.group(0).translate(_CONFUSABLE), text)
+    return Repaired(repair_punctuation(text))
+
+
+#: a mark at the end of a short cell that no form prints there: the stub of
+#: a painted-out ruling or a speck, read as a point or a colon
+_TRAILING = re.compile(r"(?<=[^\s.．:：·])[.．:：·]+$")
+#: a mark standing apart at the end of a cell
+_APART = re.compile(r"(?<=\S)\s+[.．:：,，、·'`;；]+$")
+#: a label that ends in a colon ("其中：") is printed so: this short, it stays
+_LABEL_CHARS = 4
+#: a longer text is a paragraph, which a page break may cut after "如下："
+_SHORT_CELL = 24
+#: an opening bracket near the end whose closing one was lost ("(工作日")
+_UNCLOSED = re.compile(r"[(（][^()（）]{1,8}$")
+#: a unit closed after a number but never opened ("100.00%)")
+_UNOPENED = re.compile(r"(?<=\d)([^\d\s()（）.．]{1,6})([)）])$")
+#: a second point between a decimal and its unit ("97.00.(%)")
+_POINT_BEFORE_UNIT = re.compile(r"(?<=\d\.\d)(\d*)[.．](?=[(（])")
+_PAIRS = {"(": ")", "（": "）", ")": "(", "）": "（"}
+
+
+def repair_punctuation(text: str) -> str:
+    """Brackets and stray marks put right where the cell's own text decides.
+
+    The recogniser loses a closing bracket at the right edge of a cell (the
+    ruling beside it is painted out, and the bracket goes with it) and reads
+    a speck or a ruling's stub there as ``.`` or ``：``. In these forms a
+    bracket holds a unit or a note, so one left open at the end of a cell is
+    closed, one closed after a number and never opened is opened before the
+    unit, and a point or colon ending a short cell (a name, a value; not a
+    label such as ``其中：``, not a paragraph a page break may have cut) is
+    dropped. A full stop ``。`` ends sentences and is kept; marks inside the
+    text are left alone.
+    """
+    fixed = _POINT_BEFORE_UNIT.sub(r"\1", text)
+    # Chinese print sets no space before a mark: one standing apart at the
+    # end is a speck ("主管部门 ，")
+    fixed = _APART.sub("", fixed)
+    trailing = _TRAILING.search(fixed)
+    if trailing is not None:
+        head = fixed[: trailing.start()]
+        label = trailing.group(0) in {":", "："} and len(head.strip()) <= _LABEL_CHARS
+        if not label and len(head) <= _SHORT_CELL:
+            fixed = head
+    opened = _UNCLOSED.search(fixed)
+    if opened is not None:
+        fixed += _PAIRS[opened.group(0)[0]]
+    elif not any(ch in fixed for ch in "(（"):
+        fixed = _UNOPENED.sub(lambda m: _PAIRS[m.group(2)] + m.group(1) + m.group(2), fixed)
+    return fixed
 
 
 def low_confidence_findings(provenance: Provenance, threshold: float) -> list[Finding]:
