@@ -153,3 +153,17 @@ def test_an_item_a_little_wider_than_its_cell_stays_whole() -> None:
     boxes = [_item("完成情况", 62, 4), _item("10", 150, 24)]  # 完成情况 ends at x = 102
     rows = page_rows(PageText(boxes=boxes, cells=cells))
     assert _texts(rows) == [["完成情况", ""], ["", "10"]]
+
+
+def test_a_total_label_read_together_with_its_numbers_is_cut_at_the_rulings() -> None:
+    # 总分 centred in a cell merged over six columns (0..600), then 分值 and
+    # 得分 cells; the detector reads "总分 100.00 94.00" as one item whose
+    # centre lies in the wide label cell
+    cells = [Rect(0, 0, 600, 20), Rect(600, 0, 660, 20), Rect(660, 0, 720, 20)]
+    cells += [Rect(0, 20, 100, 40), Rect(100, 20, 600, 40), Rect(600, 20, 660, 40), Rect(660, 20, 720, 40)]
+    total = _item("总分", 540, 4)
+    numbers = [_item("100.00", 605, 4, size=8), _item("94.00", 665, 4, size=8)]
+    parts = total.parts + numbers[0].parts + numbers[1].parts
+    item = Box("总分100.0094.00", Rect(540, 4, 705, 14), 0.99, parts)
+    rows = page_rows(PageText(boxes=[item, *_chars("评分等级", 5, 25), *_chars("优", 105, 25)], cells=cells))
+    assert _texts(rows) == [["总分", "", "100.00", "94.00"], ["评分等级", "优"]]
