@@ -166,4 +166,4 @@ def test_a_total_label_read_together_with_its_numbers_is_cut_at_the_rulings() ->
     parts = total.parts + numbers[0].parts + numbers[1].parts
     item = Box("总分100.0094.00", Rect(540, 4, 705, 14), 0.99, parts)
     rows = page_rows(PageText(boxes=[item, *_chars("评分等级", 5, 25), *_chars("优", 105, 25)], cells=cells))
-    assert _texts(rows) == [["总分", "", "100.00", "94.00"], ["评分等级", "优"]]
+    assert _texts(rows) == [["总分", "", "100.00", "94.00"], ["评分等级", "优", "", ""]]
