@@ -105,3 +105,65 @@ def test_an_unruled_page_aligns_cells_into_common_columns() -> None:
         ["年度资金总额", "457000.00", "375000"],
         ["其他资金", "", "0"],
     ]
+
+
+def test_merged_ruled_cells_know_their_extent_and_grid_address() -> None:
+    # columns at x = 0, 100, 200, 300; rows at top = 0, 20, 40; row 40..60 prints nothing
+    cells = [
+        Rect(0, 0, 100, 80),  # 产出指标 over four grid rows, one of them empty
+        Rect(100, 0, 200, 20),
+        Rect(200, 0, 300, 20),
+        Rect(100, 20, 200, 40),
+        Rect(200, 20, 300, 40),
+        Rect(100, 40, 300, 60),  # empty: the row is dropped
+        Rect(100, 60, 300, 80),  # merged over two columns
+    ]
+    boxes = _chars("产出指标", 5, 35) + _chars("数量", 105, 5) + _chars("10", 205, 5)
+    boxes += _chars("质量", 105, 25) + _chars("9", 205, 25) + _chars("合计19", 105, 65)
+    rows = page_rows(PageText(boxes=boxes, cells=cells))
+    assert _texts(rows) == [["产出指标", "数量", "10"], ["", "质量", "9"], ["", "合计19"]]
+    label, total = rows[0].cells[0], rows[2].cells[1]
+    # the label covers the three lines the Document will have, not the dropped one
+    assert (label.rows, label.cols, label.address) == (3, 1, "r1c1")
+    assert (total.rows, total.cols, total.address) == (1, 2, "r4c2")
+    assert (rows[1].cells[2].rows, rows[1].cells[2].cols, rows[1].cells[2].address) == (1, 1, "r2c3")
+    # column indices are what they were: a text dump's columns
+    assert all(c.column == i for row in rows for i, c in enumerate(row.cells))
+
+
+def _item(text: str, x: float, top: float, size: float = 10.0) -> Box:
+    """One OCR item with its character boxes, as RapidOCR returns them."""
+    parts = tuple(_chars(text, x, top, size, confidence=0.99))
+    return Box(text, Rect(x, top, x + size * len(text), top + size), 0.99, parts)
+
+
+def test_an_item_read_across_a_ruling_is_cut_however_little_runs_over() -> None:
+    # a narrow label column (0..20) beside a wide name cell (20..300): the
+    # detector reads the label's last line 标 and the name as one item
+    cells = [Rect(0, 0, 20, 40), Rect(20, 0, 300, 20), Rect(20, 20, 300, 40)]
+    boxes = [_item("绩", 6, 4), _item("标党建活动次数年度考核指标完成情况", 6, 24)]
+    rows = page_rows(PageText(boxes=boxes, cells=cells))
+    # 绩/标 is one label merged over both rows: printed on its first
+    assert _texts(rows) == [["绩标", ""], ["", "党建活动次数年度考核指标完成情况"]]
+
+
+def test_an_item_a_little_wider_than_its_cell_stays_whole() -> None:
+    # the detector's box runs a few pixels past the ruling: not another cell's text
+    cells = [Rect(0, 0, 100, 20), Rect(100, 0, 200, 20), Rect(0, 20, 100, 40), Rect(100, 20, 200, 40)]
+    boxes = [_item("完成情况", 62, 4), _item("10", 150, 24)]  # 完成情况 ends at x = 102
+    rows = page_rows(PageText(boxes=boxes, cells=cells))
+    assert _texts(rows) == [["完成情况", ""], ["", "10"]]
+
+
+def test_a_total_label_read_together_with_its_numbers_is_cut_at_the_rulings() -> None:
+    # 总分 centred in a cell merged over six columns (0..600), then 分值 and
+    # 得分 cells; the detector reads "总分 100.00 94.00" as one item whose
+    # centre lies in the wide label cell
+    cells = [Rect(0, 0, 600, 20), Rect(600, 0, 660, 20), Rect(660, 0, 720, 20)]
+    cells += [Rect(0, 20, 100, 40), Rect(100, 20, 600, 40), Rect(600, 20, 660, 40), Rect(660, 20, 720, 40)]
+    total = _item("总分", 540, 4)
+    numbers = [_item("100.00", 605, 4, size=8), _item("94.00", 665, 4, size=8)]
+    parts = total.parts + numbers[0].parts + numbers[1].parts
+    item = Box("总分100.0094.00", Rect(540, 4, 705, 14), 0.99, parts)
+    rows = page_rows(PageText(boxes=[item, *_chars("评分等级", 5, 25), *_chars("优", 105, 25)], cells=cells))
+    assert _texts(rows) == [["总分", "", "100.00", "94.00"], ["评分等级", "优", "", ""]]

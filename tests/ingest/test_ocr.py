@@ -6,6 +6,7 @@ corpus is scored by `crossfoot eval --fixtures eval/corpus/scan` and benchmarks/
 
 from __future__ import annotations
 
+from decimal import Decimal
 from pathlib import Path
 from types import ModuleType
 
@@ -61,6 +62,26 @@ def test_a_two_page_scanned_pdf_is_ocrd_page_by_page_in_parallel(corpus_scorer: 
     score.add(path.stem, fixture, record.model_dump(mode="json"))
     assert score.numeric_accuracy >= NUMERIC_TARGET, score.mismatches
     assert record.grade == fixture["grade"]  # printed alone on page 2
+
+
+def test_a_scan_drawn_by_the_second_renderer_reads_its_merged_labels_and_total(corpus_scorer: ModuleType) -> None:
+    # eval/corpus/render_b.py: Kai font, 项目资金（元） and 绩效指标 printed down a
+    # narrow first column, 总分 merged over six columns, turned ~1.8°
+    fixture = gold("scan_b", "000_1c7597119af05248__01")
+    path = ROOT / fixture["_source"]["file"]
+    document = load_document(path, Settings(workers=1))
+    forms = split_forms(document)
+    record = RulesExtractor().extract(forms[0], forms).record
+    assert record is not None
+    score = corpus_scorer.Score()
+    score.add(path.stem, fixture, record.model_dump(mode="json"))
+    assert score.numeric_accuracy >= NUMERIC_TARGET, score.mismatches
+    assert record.total_score is not None and Decimal(str(record.total_score)) == Decimal(fixture["total_score"])
+    assert record.amount_unit == fixture["amount_unit"]  # read from the stacked label
+    # no character of the stacked 绩效指标 glued onto the first indicator
+    assert record.indicators[0].name == fixture["indicators"][0]["name"]
+    merged = [c for line in document.lines for c in line.cells if c.text == "总分"]
+    assert merged and merged[0].cols >= 4 and merged[0].address and merged[0].address.startswith("page 1 r")
 
 
 def test_ocr_provenance_carries_page_box_and_confidence() -> None:

@@ -82,7 +82,6 @@ def test_a_number_read_with_low_confidence_becomes_a_warning_for_that_field() ->
     provenance = {
         "indicators.0.weight": [_span("9", 0.55)],
         "indicators.0.score": [_span("9", 0.99)],
-        "indicators.0.name": [_span("完整性", 0.40)],  # text, not a number: the checks have no say
         "funding.total.executed": [_span("375000", None)],  # a text layer: no confidence at all
     }
     findings = low_confidence_findings(provenance, threshold=0.8)
@@ -90,6 +89,26 @@ def test_a_number_read_with_low_confidence_becomes_a_warning_for_that_field() ->
         (LOW_CONFIDENCE_CODE, ["indicators.0.weight"], "9", Severity.warning)
     ]
     assert "page 1, line 7" in findings[0].message and "0.55" in findings[0].message
+    assert "digits" in findings[0].message
+
+
+def test_a_text_value_read_with_low_confidence_is_a_warning_too() -> None:
+    # an OCR-inserted character in a name: no check can catch it, a reviewer can
+    provenance = {
+        "indicators.0.name": [_span("女完整性", 0.40, line=12)],
+        "indicators.0.target": [_span("完整", 0.97)],
+        "goal_expected": [_span("甲" * 200, 0.95), _span("乙" * 200, 0.62, line=30)],
+        "indicators.1.deviation": [_span("   ", 0.10)],  # nothing printed: nothing to check
+    }
+    findings = low_confidence_findings(provenance, threshold=0.8)
+    assert [(f.fields, f.printed) for f in findings] == [
+        (["indicators.0.name"], "女完整性"),
+        (["goal_expected"], "乙" * 200),  # the field's weakest span
+    ]
+    name, goal = findings
+    assert name.severity == Severity.warning and name.code == LOW_CONFIDENCE_CODE
+    assert "page 1, line 12" in name.message and "0.40" in name.message and "text" in name.message
+    assert "line 30" in goal.message and len(goal.message) < 200  # a long text is quoted by its ends
 
 
 def test_the_threshold_is_the_callers() -> None:
@@ -108,3 +127,39 @@ def test_a_speck_at_the_edge_of_a_number_is_dropped_but_marked_doubtful(read: st
     repaired = repair_number(read)
     assert repaired is not None
     assert (repaired.text, repaired.doubtful) == (number, True)
+
+
+@pytest.mark.parametrize(
+    ("read", "text"),
+    [
+        ("≤10.00(工作日", "≤10.00(工作日)"),  # the closing bracket lost at the cell's edge
+        ("<30.00（工作日", "<30.00（工作日）"),
+        ("项目资金（元", "项目资金（元）"),
+        ("100.00%)", "100.00(%)"),  # closed after a number, never opened
+        ("53.00万条)", "53.00(万条)"),
+        ("97.00.(%)", "97.00(%)"),  # a second point before the unit
+        ("咨询评估报告合格率：", "咨询评估报告合格率"),  # a ruling's stub read as a colon
+        ("信息化项目建设单位满意度.", "信息化项目建设单位满意度"),
+        ("主管部门 ，", "主管部门"),  # a speck standing apart from the label
+        ("≥90.00(%) .", "≥90.00(%)"),
+    ],
+)
+def test_brackets_and_stray_marks_are_put_right_by_the_cells_own_text(read: str, text: str) -> None:
+    assert repair_text(read).text == text
+
+
+@pytest.mark.parametrize(
+    "printed",
+    [
+        "其中：",  # a label that ends in a colon
+        "(2024年度)",
+        "完成(一期)建设",
+        "及时，12月底前完成",  # marks inside the text are not guessed at
+        "提高。",  # a full stop ends a sentence
+        "1、提升；2、",  # a cut paragraph keeps its marks
+        "预计可以实现以下管理目标：1、提升公共数据运营服务管理水平。根据管理办法如下：",  # a paragraph cut by a page break
+        "≥50.00(万条)",
+    ],
+)
+def test_punctuation_the_text_accounts_for_is_left_alone(printed: str) -> None:
+    assert repair_text(printed).text == printed

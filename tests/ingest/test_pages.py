@@ -49,3 +49,12 @@ def test_a_blank_page_is_skipped_but_a_document_of_blank_pages_is_refused() -> N
     with pytest.raises(EmptyInputError) as caught:
         assemble(path="b.pdf", sha256="x", kind="scan", pages=[_page(1), _page(2)], notes=[])
     assert (caught.value.path, caught.value.page) == ("b.pdf", 1)
+
+
+def test_a_ruled_cell_is_addressed_by_its_page_and_grid_place() -> None:
+    ruled = Row(top=0.0, cells=[Cell(column=0, text="总分", cols=6, address="r19c1")])
+    loose = Row(top=9.0, cells=[Cell(column=0, text="说明")])  # text outside the table: no grid place
+    pages = [_page(1, "a"), PageResult(number=2, rows=[ruled, loose], method="rapidocr")]
+    document = assemble(path="a.pdf", sha256="x", kind="scan", pages=pages, notes=[])
+    cells = [line.cells[0] for line in document.lines if line.page == 2]
+    assert [(c.address, c.cols) for c in cells] == [("page 2 r19c1", 6), (None, 1)]

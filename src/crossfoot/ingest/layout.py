@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 
 from crossfoot.ingest.document import Cell
 
-__all__ = ["Box", "PageText", "Rect", "Row", "join_text", "page_rows"]
+__all__ = ["Box", "PageText", "Rect", "Row", "join_text", "page_rows", "split_across"]
 
 
 @dataclass(frozen=True)
@@ -178,14 +178,25 @@ def _owner(cells: list[Rect], x: float, y: float) -> int | None:
     return min(holders, key=lambda i: cells[i].width * cells[i].height)
 
 
-def _split_across(box: Box, cells: list[Rect]) -> list[Box]:
-    """An item that straddles a ruling is cut into its parts; others stay whole."""
-    owner = _owner(cells, box.cx, box.cy)
-    if owner is None or not box.parts:
+def split_across(box: Box, cells: list[Rect]) -> list[Box]:
+    """An item that straddles a ruling is cut into its parts; others stay whole.
+
+    With the rulings painted out, a detector often reads the text of two
+    neighbouring cells as one item: the last line of a label wrapped in a
+    narrow column and the name beside it ("标" + "党建活动次数"). One
+    character outside the cell is enough to be another cell's text, however
+    long the rest; half a character's width is allowed for the detector's
+    loose box edges. The characters then say where each belongs.
+    """
+    if not box.parts:
         return [box]
+    owner = _owner(cells, box.cx, box.cy)
+    if owner is None:
+        inside = any(_owner(cells, part.cx, part.cy) is not None for part in box.parts)
+        return list(box.parts) if inside else [box]
     cell = cells[owner]
-    inside = min(box.rect.x1, cell.x1) - max(box.rect.x0, cell.x0)
-    if inside >= 0.9 * box.rect.width:
+    slack = 0.5 * min(part.rect.width for part in box.parts)
+    if box.rect.x0 >= cell.x0 - slack and box.rect.x1 <= cell.x1 + slack:
         return [box]
     return list(box.parts)
 
@@ -198,19 +209,40 @@ def _table_rows(page: PageText, boxes: list[Box]) -> tuple[list[Row], list[Box]]
     held: dict[int, list[Box]] = {}
     loose: list[Box] = []
     for box in boxes:
-        for piece in _split_across(box, cells):
+        for piece in split_across(box, cells):
             owner = _owner(cells, piece.cx, piece.cy)
             if owner is None:
                 loose.append(piece)
             else:
                 held.setdefault(owner, []).append(piece)
     grid: dict[int, dict[int, list[Box]]] = {}
+    corner: dict[tuple[int, int], Rect] = {}
     for index, cell in enumerate(cells):
-        row = grid.setdefault(_nearest(tops, cell.top), {})
-        row.setdefault(_nearest(xs, cell.x0), []).extend(held.get(index, []))
-    rows = [Row(top=tops[r], cells=_dense(cols)) for r, cols in sorted(grid.items())]
+        r, c = _nearest(tops, cell.top), _nearest(xs, cell.x0)
+        grid.setdefault(r, {}).setdefault(c, []).extend(held.get(index, []))
+        corner.setdefault((r, c), cell)
     # A row of empty cells would read as a page break (a blank line) downstream.
-    return [r for r in rows if any(c.text.strip() for c in r.cells)], loose
+    kept = [r for r, cols in sorted(grid.items()) if any(b.text.strip() for boxes in cols.values() for b in boxes)]
+    rows: list[Row] = []
+    for r in kept:
+        dense = _dense(grid[r])
+        for cell in dense:
+            rect = corner.get((r, cell.column))
+            if rect is not None:
+                cell.rows, cell.cols = _cell_extent(rect, [tops[k] for k in kept], xs, page.tolerance)
+            # where a reviewer finds it: the grid row and column on the page, 1-based
+            cell.address = f"r{r + 1}c{cell.column + 1}"
+        rows.append(Row(top=tops[r], cells=dense))
+    return rows, loose
+
+
+def _cell_extent(cell: Rect, row_tops: list[float], xs: list[float], tolerance: float) -> tuple[int, int]:
+    """Rows and columns a ruled cell covers: the row starts and column starts
+    that lie inside it. Rows are counted among the rows that are kept, so a
+    merged label's extent is the lines it covers in the Document."""
+    rows = sum(1 for top in row_tops if cell.top - tolerance <= top < cell.bottom - tolerance)
+    cols = sum(1 for x in xs if cell.x0 - tolerance <= x < cell.x1 - tolerance)
+    return max(1, rows), max(1, cols)
 
 
 # ---------------------------------------------------------------- loose text

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 from crossfoot.errors import ConfigError, CrossfootError, EmptyInputError, ImageError
 from crossfoot.ingest.document import Cell, Document
-from crossfoot.ingest.layout import Box, PageText, Row, page_rows
+from crossfoot.ingest.layout import Box, PageText, Rect, Row, page_rows, split_across
 from crossfoot.ingest.ocr_engines import OCR_HINT, OcrEngine, make_engine
 from crossfoot.ingest.ocr_numbers import repair_text
 from crossfoot.ingest.pages import PageResult, assemble, map_pages, threads_per_worker
@@ -96,10 +96,13 @@ def _recover_missed(geometry: PageGeometry, boxes: list[Box], engine: OcrEngine)
         return []
     typical = statistics.median(b.rect.height for b in boxes)
     taken = [False] * len(geometry.cells)
+    # placed as layout places them: an item read across two cells holds
+    # text for both, and neither may be read a second time
     for box in boxes:
-        for i, cell in enumerate(geometry.cells):
-            if cell.contains(box.cx, box.cy):
-                taken[i] = True
+        for piece in split_across(box, geometry.cells):
+            for i, cell in enumerate(geometry.cells):
+                if cell.contains(piece.cx, piece.cy):
+                    taken[i] = True
     found: list[Box] = []
     pad = max(2, int(typical * 0.25))
     for cell, used in zip(geometry.cells, taken, strict=True):
@@ -116,6 +119,118 @@ def _recover_missed(geometry: PageGeometry, boxes: list[Box], engine: OcrEngine)
     return found
 
 
+#: marks that never stand alone in these forms; a point and a colon may be
+#: the middle of a number split in two ("100 . 00"), a 。 a lone zero
+_SPECK_MARKS = frozenset("，,、·：;；'`\"")
+
+
+def _speck(box: Box) -> bool:
+    """A detected item that is one doubtful mark and nothing else: a speck
+    of dust or a stub of ruling the detector took for a comma."""
+    text = box.text.strip()
+    doubtful = box.confidence is not None and box.confidence < 0.8
+    return doubtful and bool(text) and all(ch in _SPECK_MARKS for ch in text)
+
+
+#: a cell this narrow (in text heights) and this much taller than wide holds
+#: a label printed down a column: 项/目/资/金, 绩效/指标
+_NARROW_CELL = 3.2
+_TALL_CELL = 2.5
+#: lines a stacked label needs: fewer is a wrapped word, read as it is
+_STACKED_LINES = 3
+
+
+def _ink_lines(image: Any, cell: Rect, typical: float) -> list[Rect]:
+    """The text lines inside a cell, top to bottom, each cropped to its ink.
+
+    The whole cell is looked at, edges included: a label packed into a
+    narrow column touches them. What is left of a painted-out ruling is a
+    pixel row or column inked almost end to end, and is not print.
+    """
+    import numpy as np
+
+    inset = 2
+    top, left = int(cell.top) + inset, int(cell.x0) + inset
+    crop = image[top : int(cell.bottom) - inset, left : int(cell.x1) - inset].astype(np.int16)
+    if crop.size == 0 or int(crop.max()) - int(crop.min()) < 60:
+        return []
+    dark = crop < (int(crop.max()) + int(crop.min())) // 2
+    dark[dark.mean(axis=1) > 0.8, :] = False
+    dark[:, dark.mean(axis=0) > 0.8] = False
+    inked = np.flatnonzero(dark.any(axis=1))
+    if inked.size == 0:
+        return []
+    # runs of inked pixel rows; a gap narrower than a stroke's spacing is
+    # inside a character (the parts of 二 or 三), not between lines
+    runs: list[list[int]] = [[int(inked[0]), int(inked[0])]]
+    for y in inked[1:].tolist():
+        if y - runs[-1][1] <= max(2, int(0.2 * typical)):
+            runs[-1][1] = y
+        else:
+            runs.append([y, y])
+    lines: list[Rect] = []
+    for first, last in runs:
+        if last - first + 1 < 0.3 * typical:  # a speck or a stray dot
+            continue
+        cols = np.flatnonzero(dark[first : last + 1].any(axis=0))
+        lines.append(Rect(left + float(cols[0]), top + float(first), left + float(cols[-1] + 1), top + float(last + 1)))
+    return lines
+
+
+def _stacked_labels(geometry: PageGeometry, boxes: list[Box], engine: OcrEngine) -> list[Box]:
+    """Labels printed down a narrow column, read as the one line they are.
+
+    A detector sees a column of one or two characters a line as a tall item,
+    a few separate ones, or nothing (``（元`` under 项目资金 is often missed);
+    a lone character loses the context the recogniser needs. The cell's own
+    lines are cut out and laid side by side, and the strip is recognised as
+    one line: 项目资金（元）, 绩效指标. What the detector had read inside the
+    cell is replaced, pieces of items that ran into it from the next cell
+    (the 标 of 绩效指标 beside an indicator name) included.
+    """
+    import statistics
+
+    import numpy as np
+
+    if not geometry.cells or not boxes:
+        return boxes
+    typical = statistics.median(min(b.rect.height, b.rect.width) for b in boxes)
+    found: list[tuple[Rect, Box]] = []
+    for cell in geometry.cells:
+        if cell.width > _NARROW_CELL * typical or cell.height < _TALL_CELL * cell.width:
+            continue
+        lines = _ink_lines(geometry.image, cell, typical)
+        if len(lines) < _STACKED_LINES:
+            continue
+        # the recogniser wants room around a line: a character at the very
+        # edge of its image is often dropped
+        margin = int(typical)
+        height = int(max(line.height for line in lines)) + margin
+        space = max(2, int(0.25 * typical))
+        width = int(sum(line.width for line in lines)) + space * (len(lines) - 1) + 2 * margin
+        paper = int(np.median(geometry.image[int(cell.top) : int(cell.bottom), int(cell.x0) : int(cell.x1)]))
+        strip = np.full((height, width), paper, dtype=np.uint8)
+        x = margin
+        for line in lines:
+            piece = geometry.image[int(line.top) : int(line.bottom), int(line.x0) : int(line.x1)]
+            y = (height - piece.shape[0]) // 2
+            strip[y : y + piece.shape[0], x : x + piece.shape[1]] = piece
+            x += piece.shape[1] + space
+        read = engine.read_line(strip)
+        if read is None:
+            continue
+        ink = Rect(min(r.x0 for r in lines), lines[0].top, max(r.x1 for r in lines), lines[-1].bottom)
+        found.append((cell, Box(read[0], ink, read[1])))
+    if not found:
+        return boxes
+    kept: list[Box] = []
+    for box in boxes:
+        for piece in split_across(box, geometry.cells):
+            if not any(cell.contains(piece.cx, piece.cy) for cell, _ in found):
+                kept.append(piece)
+    return kept + [box for _, box in found]
+
+
 def ocr_page(image: Any, settings: Settings, *, number: int = 1, scale: float = 1.0, threads: int = 0) -> PageResult:
     """OCR one page image (numpy array, grey or colour).
 
@@ -127,9 +242,9 @@ def ocr_page(image: Any, settings: Settings, *, number: int = 1, scale: float = 
     started = time.perf_counter()
     engine = engine_for(settings, threads)
     geometry = analyse_page(image)
-    boxes = engine.read(geometry.image)
+    boxes = [box for box in engine.read(geometry.image) if not _speck(box)]
     recovered = _recover_missed(geometry, boxes, engine)
-    boxes += recovered
+    boxes = _stacked_labels(geometry, boxes + recovered, engine)
     rows = page_rows(PageText(boxes=boxes, cells=geometry.cells, tolerance=geometry.tolerance))
     rows, notes = _repaired(rows, scale)
     notes.insert(

@@ -140,6 +140,35 @@ def _grid_only(mask: Image) -> Image:
     return np.where(np.isin(labels, keep), 255, 0).astype(np.uint8)
 
 
+def _close_frame(grid: Image) -> Image:
+    """The table's outline drawn in where the page leaves it open.
+
+    Some forms print no outer border (a table exported without one), and a
+    scan can cut one off at the edge of the glass; the cells of the first and
+    last column are then open, and open regions are not cells. The rulings
+    themselves say where the table ends: a frame is drawn along the ends of
+    the horizontal rulings and the ends of the vertical ones. Where the
+    border is printed the frame falls on it and changes nothing.
+    """
+    import cv2
+    import numpy as np
+
+    h, w = grid.shape
+    count, _, stats, _ = cv2.connectedComponentsWithStats(grid, connectivity=8)
+    if count <= 1:
+        return grid
+    body = max(range(1, count), key=lambda label: int(stats[label, cv2.CC_STAT_AREA]))
+    x, y, bw, bh = (int(v) for v in stats[body, :4])
+    if bw < w // 4 or bh < h // 20:  # no table, only a stroke or two
+        return grid
+    x0, x1 = max(2, x), min(w - 3, x + bw - 1)
+    top, bottom = max(2, y), min(h - 3, y + bh - 1)
+    closed = grid.copy()
+    thickness = 3
+    cv2.rectangle(closed, (x0, top), (x1, bottom), 255, thickness)
+    return np.asarray(closed, dtype=np.uint8)
+
+
 def analyse_page(image: Image, *, straighten: bool = True) -> PageGeometry:
     """Straighten a page, find its table cells and paint its rulings out."""
     import cv2
@@ -154,7 +183,7 @@ def analyse_page(image: Image, *, straighten: bool = True) -> PageGeometry:
     rulings = cv2.bitwise_or(horizontal, vertical)
     # seal the small gaps noise leaves in a ruling, so cells do not leak
     sealed = cv2.dilate(rulings, cv2.getStructuringElement(cv2.MORPH_RECT, (3, 3)), iterations=2)
-    grid = _grid_only(sealed)
+    grid = _close_frame(_grid_only(sealed))
     cells = _cells(grid, min_side=max(6, min(h, w) // 200))
     if len(cells) < MIN_CELLS:
         cells = []

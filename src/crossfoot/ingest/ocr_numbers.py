@@ -7,7 +7,8 @@ is unambiguous it is made here, on the whole cell; what cannot be decided
 (a lost decimal point: 1000 or 10.00?) is left for the arithmetic checks.
 
 A number read with low confidence is not guessed at either: it becomes a
-finding, so a reviewer looks at the printed digit. So does a repair that is
+finding, so a reviewer looks at the printed digit; so does a text value read
+with low confidence, since no arithmetic can vouch for a word. So does a repair that is
 a likely reading rather than a certain one (a stray point dropped: ".5").
 """
 
@@ -19,7 +20,14 @@ from dataclasses import dataclass
 
 from crossfoot.model import Finding, Provenance, Severity
 
-__all__ = ["LOW_CONFIDENCE_CODE", "Repaired", "low_confidence_findings", "repair_number", "repair_text"]
+__all__ = [
+    "LOW_CONFIDENCE_CODE",
+    "Repaired",
+    "low_confidence_findings",
+    "repair_number",
+    "repair_punctuation",
+    "repair_text",
+]
 
 LOW_CONFIDENCE_CODE = "ocr_low_confidence"
 
@@ -140,44 +148,107 @@ def repair_text(text: str) -> Repaired:
     """A cell with OCR's digit confusions repaired where unambiguous.
 
     A number cell is repaired as a whole; in running text ("≥95.0O(%)") only
-    a letter with digits on both sides is.
+    a letter with digits on both sides is, and the punctuation the
+    recogniser drops or invents at a cell's edges is put right
+    (:func:`repair_punctuation`).
     """
     whole = repair_number(text)
     if whole is not None:
         return whole
-    if not any(ch.isdigit() for ch in text):
-        return Repaired(text)
-    return Repaired(_INNER.sub(lambda m: m.group(0).translate(_CONFUSABLE), text))
+    if any(ch.isdigit() for ch in text):
+        text = _INNER.sub(lambda m: m.group(0).translate(_CONFUSABLE), text)
+    return Repaired(repair_punctuation(text))
+
+
+#: a mark at the end of a short cell that no form prints there: the stub of
+#: a painted-out ruling or a speck, read as a point or a colon
+_TRAILING = re.compile(r"(?<=[^\s.．:：·])[.．:：·]+$")
+#: a mark standing apart at the end of a cell
+_APART = re.compile(r"(?<=\S)\s+[.．:：,，、·'`;；]+$")
+#: a label that ends in a colon ("其中：") is printed so: this short, it stays
+_LABEL_CHARS = 4
+#: a longer text is a paragraph, which a page break may cut after "如下："
+_SHORT_CELL = 24
+#: an opening bracket near the end whose closing one was lost ("(工作日")
+_UNCLOSED = re.compile(r"[(（][^()（）]{1,8}$")
+#: a unit closed after a number but never opened ("100.00%)")
+_UNOPENED = re.compile(r"(?<=\d)([^\d\s()（）.．]{1,6})([)）])$")
+#: a second point between a decimal and its unit ("97.00.(%)")
+_POINT_BEFORE_UNIT = re.compile(r"(?<=\d\.\d)(\d*)[.．](?=[(（])")
+_PAIRS = {"(": ")", "（": "）", ")": "(", "）": "（"}
+
+
+def repair_punctuation(text: str) -> str:
+    """Brackets and stray marks put right where the cell's own text decides.
+
+    The recogniser loses a closing bracket at the right edge of a cell (the
+    ruling beside it is painted out, and the bracket goes with it) and reads
+    a speck or a ruling's stub there as ``.`` or ``：``. In these forms a
+    bracket holds a unit or a note, so one left open at the end of a cell is
+    closed, one closed after a number and never opened is opened before the
+    unit, and a point or colon ending a short cell (a name, a value; not a
+    label such as ``其中：``, not a paragraph a page break may have cut) is
+    dropped. A full stop ``。`` ends sentences and is kept; marks inside the
+    text are left alone.
+    """
+    fixed = _POINT_BEFORE_UNIT.sub(r"\1", text)
+    # Chinese print sets no space before a mark: one standing apart at the
+    # end is a speck ("主管部门 ，")
+    fixed = _APART.sub("", fixed)
+    trailing = _TRAILING.search(fixed)
+    if trailing is not None:
+        head = fixed[: trailing.start()]
+        label = trailing.group(0) in {":", "："} and len(head.strip()) <= _LABEL_CHARS
+        if not label and len(head) <= _SHORT_CELL:
+            fixed = head
+    opened = _UNCLOSED.search(fixed)
+    if opened is not None:
+        fixed += _PAIRS[opened.group(0)[0]]
+    elif not any(ch in fixed for ch in "(（"):
+        fixed = _UNOPENED.sub(lambda m: _PAIRS[m.group(2)] + m.group(1) + m.group(2), fixed)
+    return fixed
 
 
 def low_confidence_findings(provenance: Provenance, threshold: float) -> list[Finding]:
-    """One finding per number read by OCR with a confidence below ``threshold``.
+    """One finding per value read by OCR with a confidence below ``threshold``.
 
-    Provenance spans carry the OCR confidence of the cell they came from
-    (the weakest character of it); text dumps and PDF text layers carry none
-    and never produce a finding here.
+    Numbers and text alike: a recogniser that inserts a character into a name
+    ("女" where nothing is printed) is as wrong as one that misreads a digit,
+    and no check can catch a wrong word. Provenance spans carry the OCR
+    confidence of the cell they came from (its weakest character); text
+    dumps and PDF text layers carry none and never produce a finding here.
+    The field's weakest span speaks for it.
     """
     findings: list[Finding] = []
     for path, spans in provenance.items():
-        doubtful = [
-            s
-            for s in spans
-            if s.confidence is not None and s.confidence < threshold and repair_number(s.raw) is not None
-        ]
+        doubtful = [s for s in spans if s.confidence is not None and s.confidence < threshold and s.raw.strip()]
         if not doubtful:
             continue
         span = min(doubtful, key=lambda s: s.confidence or 0.0)
+        number = repair_number(span.raw) is not None
         where = f"page {span.page}, line {span.line}" if span.page is not None else f"line {span.line}"
+        what = "the printed digits" if number else "the printed text, character by character"
         findings.append(
             Finding(
                 code=LOW_CONFIDENCE_CODE,
                 severity=Severity.warning,
                 message=(
-                    f"{where}: OCR read {path} as {span.raw!r} with confidence "
-                    f"{span.confidence:.2f} (below {threshold:.2f}); check the printed digits"
+                    f"{where}: OCR read {path} as {_quoted(span.raw)} with confidence "
+                    f"{span.confidence:.2f} (below {threshold:.2f}); check {what}"
                 ),
                 fields=[path],
                 printed=span.raw,
             )
         )
     return findings
+
+
+#: a finding quotes a long text by its ends
+_QUOTE_CHARS = 60
+
+
+def _quoted(raw: str) -> str:
+    if len(raw) <= _QUOTE_CHARS:
+        return repr(raw)
+    half = _QUOTE_CHARS // 2
+    return repr(raw[:half] + "…" + raw[-half:])

@@ -117,6 +117,9 @@ def assemble(*, path: str, sha256: str, kind: InputKind, pages: list[PageResult]
         if index and lines and not lines[-1].is_blank:
             lines.append(Line(number=len(lines) + 1, cells=[Cell(column=0, text="")]))
         for row in page.rows:
+            for cell in row.cells:
+                if cell.address is not None and not cell.address.startswith("page "):
+                    cell.address = f"page {page.number} {cell.address}"  # "page 2 r5c3"
             lines.append(Line(number=len(lines) + 1, cells=row.cells, page=page.number))
     all_notes = list(notes)
     for page in pages:

@@ -1,0 +1,70 @@
+"""Scan geometry and the drawings the generated corpus does not make often:
+open table sides, labels printed down a narrow column. Small images drawn
+here; the stacked label goes through the real OCR engine."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from crossfoot.settings import Settings
+from tests.conftest import need
+from tests.ingest.conftest import WQY, has_module
+
+
+@pytest.fixture(autouse=True)
+def _opencv() -> None:
+    need(has_module("cv2") and has_module("PIL"), "pip install 'crossfoot[ocr]'")
+
+
+def _draw(size: tuple[int, int], lines: list[tuple[int, int, int, int]], texts: list[tuple[int, int, str]]) -> Any:
+    import numpy as np
+    from PIL import Image, ImageDraw, ImageFont
+
+    image = Image.new("L", size, 255)
+    draw = ImageDraw.Draw(image)
+    for x0, y0, x1, y1 in lines:
+        draw.line((x0, y0, x1, y1), fill=0, width=2)
+    if texts:
+        font = ImageFont.truetype(str(WQY), 26, index=0)
+        for x, y, text in texts:
+            draw.text((x, y), text, fill=0, font=font)
+    return np.asarray(image)
+
+
+def test_a_table_printed_without_side_borders_still_has_its_outer_cells() -> None:
+    from crossfoot.ingest.ocr_grid import analyse_page
+
+    # four rows, three columns: the inner rulings only, no left or right border
+    xs, tops = (100, 400, 700, 1000), (100, 160, 220, 280, 340)
+    lines = [(xs[0], y, xs[-1], y) for y in tops] + [(x, tops[0], x, tops[-1]) for x in xs[1:-1]]
+    geometry = analyse_page(_draw((1100, 460), lines, []), straighten=False)
+    columns = sorted({round(c.x0 / 50) for c in geometry.cells})
+    assert len(geometry.cells) == 12  # the first and last columns are cells too
+    assert len(columns) == 3
+    assert all(abs(c.width - 300) < 12 and abs(c.height - 60) < 12 for c in geometry.cells)
+
+
+def test_a_label_printed_down_a_narrow_column_is_read_as_one_line() -> None:
+    need(has_module("rapidocr_onnxruntime"), "pip install 'crossfoot[ocr]'")
+    need(WQY.exists(), "apt-get install fonts-wqy-zenhei")
+    from crossfoot.ingest.ocr import ocr_page
+
+    # a narrow first column (40 px) over four rows holds 项目资金（元） one
+    # character a line; the rows beside it hold the funding labels
+    left, narrow, right = 60, 102, 700
+    tops = [60 + 70 * i for i in range(5)]
+    lines = [(narrow, y, right, y) for y in tops] + [(left, tops[0], right, tops[0]), (left, tops[-1], right, tops[-1])]
+    lines += [(x, tops[0], x, tops[-1]) for x in (left, narrow, 400, right)]
+    stacked = [(left + 8, 68 + 37 * i, ch) for i, ch in enumerate("项目资金（元）")]
+    texts = stacked + [
+        (120, 80 + 70 * i, label) for i, label in enumerate(("年度资金总额", "当年财政拨款", "上年结转", "其他资金"))
+    ]
+    texts += [(420, 80, "375000.00")]
+    image = _draw((760, 400), lines, texts)
+    page = ocr_page(image, Settings(workers=1))
+    first = [row.cells[0].text for row in page.rows if row.cells]
+    assert first[0] == "项目资金（元）"
+    assert all(text == "" for text in first[1:])  # no character of it left on another row
+    assert page.rows[0].cells[1].text == "年度资金总额"
