@@ -64,7 +64,7 @@ def test_run_checks_never_raises_on_an_absurd_record(value: str) -> None:
 def test_a_failing_check_is_a_finding_not_a_crash(monkeypatch: pytest.MonkeyPatch) -> None:
     """Item 5: the last-resort guard around the checks."""
 
-    def broken(record: Record) -> list[object]:
+    def broken(record: Record, prints: object = None) -> list[object]:
         raise InvalidOperation("simulated")
 
     monkeypatch.setattr(check, "run_arithmetic", broken)

@@ -90,3 +90,15 @@ def test_page_headers_repeated_titles_and_chunk_markers_never_cut_a_form() -> No
 def test_a_repeated_project_name_row_before_any_body_opens_no_form() -> None:
     text = "项目自评表\n项目名称\t甲项目\n项目名称\t甲项目\n" + BODY.format(name="甲项目").split("\n", 1)[1]
     assert len(_doc(text)) == 1
+
+
+def test_a_table_header_repeated_under_a_running_title_cuts_nothing() -> None:
+    body = BODY.format(name="甲项目").splitlines()
+    repeated = [*body[:6], "", "项目支出绩效自评表", body[4], *body[5:]]
+    assert len(_doc("项目支出绩效自评表\n" + "\n".join(repeated) + "\n")) == 1
+
+
+def test_a_form_whose_name_row_is_unreadable_still_starts_at_its_title() -> None:
+    second = BODY.format(name="乙项目").replace("项目名称", "项\ufffd名称")
+    forms = _doc("项目支出绩效自评表\n" + BODY.format(name="甲项目") + "项目支出绩效自评表\n" + second)
+    assert [f[2] for f in forms] == ["项目支出绩效自评表", "项目支出绩效自评表"]

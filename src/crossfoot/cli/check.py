@@ -20,8 +20,9 @@ __all__ = ["read_records"]
 _STYLE = {"error": "bold red", "warning": "yellow", "info": "dim"}
 
 
-def _parse_line(path: Path, number: int, line: str) -> tuple[str, Record | None]:
-    """(label, record) for one line; record None for a failed extraction."""
+def _parse_line(path: Path, number: int, line: str) -> tuple[str, Record | None, str | None]:
+    """(label, record, template) for one line; record None for a failed
+    extraction; template from the envelope's source (None for a bare record)."""
     try:
         data = json.loads(line)
     except json.JSONDecodeError as exc:
@@ -33,11 +34,13 @@ def _parse_line(path: Path, number: int, line: str) -> tuple[str, Record | None]
     if not isinstance(data, dict):
         raise RecordError("not a JSON object", path=path, line=number)
     label = f"{path}:{number}"
+    template = None
     if "record" in data and "source" in data:
         source = data["source"] or {}
         label = f"{source.get('path')}#{source.get('form_index')}"
+        template = source.get("template") if isinstance(source.get("template"), str) else None
         if data["record"] is None:
-            return label, None
+            return label, None, template
         data = data["record"]
     try:
         record = Record.model_validate(data)
@@ -48,10 +51,10 @@ def _parse_line(path: Path, number: int, line: str) -> tuple[str, Record | None]
     absurd = absurd_fields(record)
     if absurd:
         raise RecordError(f"number outside the sane range in {', '.join(absurd)}", path=path, line=number)
-    return label, record
+    return label, record, template
 
 
-def read_records(path: Path) -> tuple[list[tuple[str, Record | None]], list[RecordError]]:
+def read_records(path: Path) -> tuple[list[tuple[str, Record | None, str | None]], list[RecordError]]:
     """Every usable line (envelopes or bare contract records) and every bad one;
     a bad line is reported and the rest are still checked."""
     try:
@@ -60,7 +63,7 @@ def read_records(path: Path) -> tuple[list[tuple[str, Record | None]], list[Reco
         raise RecordError(f"not UTF-8 JSONL (byte {exc.start})", path=path) from exc
     except OSError as exc:
         raise RecordError(exc.strerror or str(exc), path=path) from exc
-    records: list[tuple[str, Record | None]] = []
+    records: list[tuple[str, Record | None, str | None]] = []
     problems: list[RecordError] = []
     for number, line in enumerate(text.splitlines(), start=1):
         if not line.strip():
@@ -97,6 +100,14 @@ def check(
     file: Annotated[Path, typer.Argument(help="JSONL of envelopes or bare records")],
     show_info: Annotated[bool, typer.Option("--info", help="also list info findings")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="print findings as JSONL, one per line")] = False,
+    template: Annotated[
+        str | None,
+        typer.Option(
+            "--template",
+            help="the template bare records were printed from (e.g. hunan_county): the checks follow what it "
+            "prints; envelopes carry their own in source.template",
+        ),
+    ] = None,
 ) -> None:
     """Check records' arithmetic.
 
@@ -112,11 +123,11 @@ def check(
         fail_line(str(problem))
     rows: list[tuple[str, Record, list[Finding]]] = []
     failed: list[str] = []
-    for label, record in records:
+    for label, record, printed_as in records:
         if record is None:
             failed.append(label)
         else:
-            rows.append((label, record, run_checks(record)))
+            rows.append((label, record, run_checks(record, template=printed_as or template)))
     if as_json:
         for label, _, findings in rows:
             for finding in findings:

@@ -170,11 +170,13 @@ def _locked_form(session: Session, form_id: int, seen_version: int) -> FormRow:
     return form
 
 
-def _findings_after_edit(session: Session, previous: RecordVersionRow, record: Record, path: str) -> list[Finding]:
+def _findings_after_edit(
+    session: Session, form: FormRow, previous: RecordVersionRow, record: Record, path: str
+) -> list[Finding]:
     # An extractor's own findings (unread cells, backend disagreements) stay
     # with the record until a reviewer edits a field they name.
     carried = [f for f in load_findings(session, previous.id) if f.code not in CHECK_CODES and path not in f.fields]
-    return carried + run_checks(record)
+    return carried + run_checks(record, template=form.template)
 
 
 def _write_record(
@@ -243,7 +245,7 @@ def save_field(
         if new_value == old_value:
             return EditOutcome(version=form.version, changed=False)
         record = _validated(_set(previous.record, parts, new_value), path)
-        findings = _findings_after_edit(session, previous, record, path)
+        findings = _findings_after_edit(session, form, previous, record, path)
         _write_record(session, form, version, previous, record, findings, who)
         return _audited(session, form, who, action, version, reason, field=path, old=old_value, new=new_value)
 
@@ -300,7 +302,7 @@ def start_record(store: Store, form_id: int, *, version: int, reviewer: str | No
         if previous.record is not None:
             return EditOutcome(version=form.version, changed=False)
         record = Record(project_name=form.title)
-        findings = run_checks(record)
+        findings = run_checks(record, template=form.template)
         _write_record(session, form, version, previous, record, findings, who)
         append_edit(
             session,

@@ -122,6 +122,7 @@ def iter_export_items(store: Store, status: str | None = None, *, form_id: int |
                     sha256=document.sha256,
                     kind=document.kind,
                     form_count=form.form_count,
+                    template=form.template,
                 ),
                 backend=form.backend,
                 record=_stored_record(form.id, version_row.record),

@@ -313,6 +313,7 @@ def _new_form(session: Session, document_id: int, env: Envelope, digest: str) ->
         form_index=env.source.form_index,
         form_count=env.source.form_count,
         backend=env.backend,
+        template=env.source.template,
         title=env.record.project_name if env.record else "",
         first_line=env.source.first_line,
         last_line=env.source.last_line,

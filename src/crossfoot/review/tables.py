@@ -76,6 +76,8 @@ class FormRow(Base):
     form_index: Mapped[int] = mapped_column(Integer)
     form_count: Mapped[int] = mapped_column(Integer, default=1)
     backend: Mapped[str] = mapped_column(String(32))
+    #: the template the form was read as (source.template), which the checks follow
+    template: Mapped[str | None] = mapped_column(String(32))
     title: Mapped[str] = mapped_column(Text, default="")
     first_line: Mapped[int] = mapped_column(Integer)
     last_line: Mapped[int] = mapped_column(Integer)

@@ -82,16 +82,22 @@ def _name_words(words: tuple[str, ...]) -> frozenset[str]:
     return frozenset(label_key(w) for w in words)
 
 
-def _has_blocks(lines: list[Line], lexicon: Lexicon) -> bool:
-    """Whether lines hold a funding or indicator header: a form's body."""
+def _has_blocks(lines: list[Line], lexicon: Lexicon, funding_only: bool = False) -> bool:
+    """Whether lines hold a funding or indicator header: a form's body. A
+    form's first block is its funding; an indicator header alone may be a
+    table header repeated on a new page."""
     for line in lines:
         fields = {lexicon.match("funding_columns", c.text) for c in line.filled}
-        fields |= {lexicon.match("indicator_columns", c.text) for c in line.filled}
+        if not funding_only:
+            fields |= {lexicon.match("indicator_columns", c.text) for c in line.filled}
         fields.discard(None)
         fields.discard("ignored")
-        if len(fields) >= 2:
+        if len(fields) >= 2 and (not funding_only or fields & _BUDGET_FIELDS):
             return True
     return False
+
+
+_BUDGET_FIELDS = frozenset({"initial_budget", "annual_budget", "executed"})
 
 
 def _is_preamble(line: Line) -> bool:
@@ -127,6 +133,24 @@ def _title_starts(document: Document) -> list[int]:
     return [i for i, line in enumerate(document.lines) if _TITLE_MARK in compact(line.text)]
 
 
+def _untitled_bodies(document: Document, starts: list[int], lexicon: Lexicon) -> list[int]:
+    """Titles that open a form whose 项目名称 row could not be read (a broken
+    byte, an OCR slip): a 自评表 title after a complete form body, with a new
+    body of its own under it. A running title repeated inside a form has no
+    new body under it, so it cuts nothing."""
+    extra: list[int] = []
+    bounds = [*starts, len(document.lines)]
+    for k, start in enumerate(starts):
+        end = bounds[k + 1]
+        for title in _title_starts(document):
+            if not start < title < end or any(start < e <= title for e in extra):
+                continue
+            new_body = _has_blocks(document.lines[title:end], lexicon, funding_only=True)
+            if new_body and _has_blocks(document.lines[start:title], lexicon):
+                extra.append(title)
+    return extra
+
+
 def split_forms(document: Document, lexicon: Lexicon | None = None) -> list[FormSlice]:
     """Cut a document into forms by their structure: a project-name row with
     a funding block or an indicator table under it, whatever the title says
@@ -136,7 +160,8 @@ def split_forms(document: Document, lexicon: Lexicon | None = None) -> list[Form
     Raises NoFormError when nothing in the document looks like a form.
     """
     lexicon = lexicon or load_lexicon()
-    starts = _structural_starts(document, lexicon) or _title_starts(document)
+    structural = _structural_starts(document, lexicon)
+    starts = sorted(structural + _untitled_bodies(document, structural, lexicon)) or _title_starts(document)
     if not starts:
         raise NoFormError("no 财政项目支出绩效自评表 (no 项目名称 row, no 自评表 title) found", path=document.path)
     ends = [*starts[1:], len(document.lines)]
