@@ -125,3 +125,50 @@ def test_an_empty_html_file_is_refused(tmp_path: Path) -> None:
 
 def test_extract_reads_the_form_from_a_saved_page(tmp_path: Path) -> None:
     assert_reads_the_form(write_html(tmp_path / "form.html", charset="gbk"), "html")
+
+
+def test_a_word_saved_page_reads_as_the_table_word_shows(tmp_path: Path) -> None:
+    # the markup Word's "save as web page" writes: o:p tags, conditional
+    # comments, list markers, and a zero-height row that fixes column widths
+    page = """<html xmlns:o="urn:schemas-microsoft-com:office:office">
+<head><meta http-equiv=Content-Type content="text/html; charset=gb2312">
+<!--[if gte mso 9]><xml><w:WordDocument><w:View>Print</w:View></w:WordDocument></xml><![endif]--></head>
+<body><div class=WordSection1>
+<p class=MsoNormal align=center><b><span style='font-size:16.0pt'>项目支出绩效自评表<o:p></o:p></span></b></p>
+<table class=MsoNormalTable border=1 cellspacing=0 cellpadding=0>
+ <tr><td rowspan=2><p class=MsoNormal><span>产出<br>指标</span></p></td>
+ <td><p class=MsoNormal><![if !supportLists]><span>1.</span><![endif]><span>数量</span></p></td>
+ <td x:num="403.7">403.70</td></tr>
+ <tr><td><p class=MsoNormal><span lang=EN-US>&nbsp;<o:p></o:p></span></p></td><td>x</td></tr>
+ <![if !supportMisalignedColumns]><tr height=0><td width=100></td><td width=50></td><td></td></tr><![endif]>
+</table></div></body></html>"""
+    path = tmp_path / "word.htm"
+    path.write_bytes(page.encode("gb18030"))
+    document = load_document(path)
+    assert [line.text for line in document.lines] == ["项目支出绩效自评表", "产出\n指标\t1.数量\t403.70", "\t\tx"]
+    assert document.lines[1].cells[0].rows == 2
+
+
+def test_a_single_file_web_page_is_read_from_its_html_part(tmp_path: Path) -> None:
+    from email.mime.image import MIMEImage
+    from email.mime.multipart import MIMEMultipart
+    from email.mime.text import MIMEText
+
+    archive = MIMEMultipart("related")
+    archive.attach(MIMEText(write_html(tmp_path / "page.html").read_text(encoding="utf-8"), "html", "gb18030"))
+    archive.attach(MIMEImage(b"\x89PNG\r\n\x1a\n" + b"\x00" * 16, "png"))
+    path = tmp_path / "saved.mht"
+    path.write_bytes(archive.as_bytes())
+    document = load_document(path)
+    assert document.kind == "html"
+    assert any(cell.text == "测试项目" for line in document.lines for cell in line.cells)
+
+
+def test_a_utf8_page_that_declares_gb2312_is_read_as_utf8(tmp_path: Path) -> None:
+    path = tmp_path / "mislabelled.html"
+    page = write_html(tmp_path / "form.html").read_text(encoding="utf-8").replace("charset=utf-8", "charset=gb2312")
+    path.write_text(page, encoding="utf-8")
+    document = load_document(path)
+    assert document.encoding == "utf-8"
+    assert any(cell.text == "测试项目" for line in document.lines for cell in line.cells)
+    assert document.notes == ["the page declares charset gb2312 but is UTF-8; read as UTF-8"]

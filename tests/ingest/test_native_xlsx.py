@@ -106,3 +106,19 @@ def test_extract_reads_the_form_from_a_workbook(tmp_path: Path) -> None:
     record = assert_reads_the_form(write_xlsx(tmp_path / "form.xlsx"), "xlsx")
     # typed as the number 100000 under #,##0.00, displayed and read as 100,000.00
     assert record["funding"]["total"]["initial_budget"] == "100000.00"
+
+
+def test_hidden_rows_and_columns_are_read_and_said(tmp_path: Path) -> None:
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet["A1"], sheet["B2"], sheet["C3"] = "项目名称", "旧指标", "备注"
+    sheet.row_dimensions[2].hidden = True
+    sheet.column_dimensions["C"].hidden = True
+    path = tmp_path / "hidden.xlsx"
+    workbook.save(path)
+    document = load_document(path)
+    assert [line.text for line in document.lines] == ["项目名称\t\t", "\t旧指标\t", "\t\t备注"]
+    assert document.notes == [
+        "sheet 'Sheet': hidden rows 2 hold text; read anyway",
+        "sheet 'Sheet': hidden columns C hold text; read anyway",
+    ]

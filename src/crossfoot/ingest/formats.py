@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Literal
 
 from crossfoot.errors import CorruptFileError, UnsupportedFormatError
-from crossfoot.ingest.html import looks_like_html
+from crossfoot.ingest.html import looks_like_html, looks_like_mhtml
 
 __all__ = [
     "GRID_SUFFIXES",
@@ -27,7 +27,7 @@ Format = Literal["pdf", "image", "html", "xlsx", "xls", "docx", "csv", "text"]
 ZIP_MAGIC = b"PK\x03\x04"
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 
-HTML_SUFFIXES = frozenset({".html", ".htm", ".xhtml", ".shtml"})
+HTML_SUFFIXES = frozenset({".html", ".htm", ".xhtml", ".shtml", ".mht", ".mhtml"})
 XLSX_SUFFIXES = frozenset({".xlsx", ".xlsm"})
 GRID_SUFFIXES = HTML_SUFFIXES | XLSX_SUFFIXES | frozenset({".xls", ".docx", ".csv"})
 
@@ -126,7 +126,7 @@ def sniff_format(path: Path, data: bytes) -> Format:
         return _ole_format(data, path)
     if suffix in {".png", ".jpg", ".jpeg", ".tif", ".tiff"}:
         return "image"  # the image reader names what is wrong with it
-    if suffix in HTML_SUFFIXES or looks_like_html(data[:4096]):
+    if suffix in HTML_SUFFIXES or looks_like_html(data[:4096]) or looks_like_mhtml(data):
         return "html"
     if suffix in XLSX_SUFFIXES | {".docx"}:
         raise CorruptFileError(f"not a {suffix} file: it is not a zip archive, as XLSX/DOCX files are", path=path)

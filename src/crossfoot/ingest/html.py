@@ -23,7 +23,7 @@ from crossfoot.ingest.document import Document
 from crossfoot.ingest.grid import Blocks, SpanCell, clean_text, document_from_blocks, require
 from crossfoot.ingest.text import decode_bytes
 
-__all__ = ["decode_html", "looks_like_html", "read_html"]
+__all__ = ["decode_html", "looks_like_html", "looks_like_mhtml", "read_html"]
 
 _SNIFF = re.compile(rb"<(!doctype\s+html|html|head|body|table|meta)[\s>/]", re.IGNORECASE)
 _CHARSET = re.compile(rb"""<meta[^>]*?charset\s*=\s*["']?\s*([-\w.:]+)""", re.IGNORECASE)
@@ -58,19 +58,59 @@ def looks_like_html(head: bytes) -> bool:
     return bool(_SNIFF.search(head[:4096]))
 
 
-def decode_html(data: bytes, path: str) -> tuple[str, str, list[str]]:
-    """(text, encoding, notes): the charset the page declares, when it
-    decodes the bytes; else the text-dump detection (UTF-8, GB18030, Big5)."""
+def looks_like_mhtml(head: bytes) -> bool:
+    """A "single file web page" (.mht/.mhtml, as IE and Word save one): a MIME
+    message whose first HTML part is the page."""
+    head = head[:4096].lower()
+    return b"mime-version:" in head and b"multipart/related" in head
+
+
+def _mhtml_page(data: bytes, path: Path) -> tuple[bytes, str | None]:
+    """The HTML part of an MHTML file and the charset its MIME header names."""
+    import email
+    import email.policy
+
+    message = email.message_from_bytes(data, policy=email.policy.compat32)
+    for part in message.walk():
+        if part.get_content_type() == "text/html":
+            payload = part.get_payload(decode=True)
+            if isinstance(payload, bytes):
+                return payload, part.get_content_charset()
+    raise CorruptFileError("a web archive (MHTML) without an HTML part", path=path)
+
+
+def decode_html(data: bytes, path: str, charset: str | None = None) -> tuple[str, str, list[str]]:
+    """(text, encoding, notes): by ``charset`` (an MHTML part's MIME charset)
+    or the charset the page declares, when it decodes the bytes; else UTF-8,
+    then GB18030, then the text-dump detection (which names the failure)."""
     notes: list[str] = []
     head = data[:8192]
     found = _XML_ENCODING.search(head) or _CHARSET.search(head)
-    if found and not data.startswith((b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff")):
-        declared = found.group(1).decode("ascii", errors="ignore").lower()
-        encoding = _ENCODING_ALIASES.get(declared, declared)
+    declared = charset or (found.group(1).decode("ascii", errors="ignore") if found else None)
+    if declared and not data.isascii() and _ENCODING_ALIASES.get(declared.lower()) == "gb18030":
+        # Valid UTF-8 with Chinese in it is never GBK text by accident, while
+        # GB18030 decodes UTF-8 bytes into plausible nonsense: a page saved
+        # as UTF-8 that still declares gb2312 must be read as UTF-8.
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError:
+            pass
+        else:
+            notes.append(f"the page declares charset {declared} but is UTF-8; read as UTF-8")
+            return text, "utf-8", notes
+    if declared and not data.startswith((b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff")):
+        encoding = _ENCODING_ALIASES.get(declared.lower(), declared.lower())
         try:
             return data.decode(encoding), encoding, notes
         except (LookupError, UnicodeDecodeError):
             notes.append(f"the page declares charset {declared}, which does not decode it; detected instead")
+    # Markup dilutes the share of Chinese that decode_bytes wants from a text
+    # dump, so a page gets the two encodings government sites use first.
+    for encoding in ("utf-8", "gb18030"):
+        try:
+            return data.decode(encoding), encoding, notes
+        except UnicodeDecodeError:
+            continue
     text, encoding = decode_bytes(data, path)
     return text, encoding, notes
 
@@ -186,9 +226,10 @@ def read_html(path: Path, data: bytes | None = None) -> Document:
     data = path.read_bytes() if data is None else data
     if not data.strip():
         raise EmptyInputError("empty file", path=path)
+    page, charset = _mhtml_page(data, path) if looks_like_mhtml(data) else (data, None)
     html = require("lxml.html", "HTML", path)
     etree = require("lxml.etree", "HTML", path)
-    text, encoding, notes = decode_html(data, str(path))
+    text, encoding, notes = decode_html(page, str(path), charset)
     text = _XML_DECLARATION.sub("", text, count=1)
     try:
         root = html.document_fromstring(text)

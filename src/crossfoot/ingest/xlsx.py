@@ -16,7 +16,7 @@ from crossfoot.errors import CorruptFileError, EmptyInputError
 from crossfoot.ingest.document import Document
 from crossfoot.ingest.grid import Table, document_from_blocks, require
 from crossfoot.ingest.numfmt import display_value
-from crossfoot.ingest.sheet import SheetCells, sheet_table
+from crossfoot.ingest.sheet import SheetCells, column_letter, sheet_table
 
 __all__ = ["read_xlsx"]
 
@@ -49,6 +49,15 @@ def _cells(sheet: Any, formulas: Any, notes: list[str]) -> SheetCells:
             continue
         cells.text[(row, column)] = display_value(value, cell.number_format)
     cells.merges = [(r.min_row, r.max_row, r.min_col, r.max_col) for r in sheet.merged_cells.ranges]
+    # Hidden rows and columns are read (they are part of the form's grid and
+    # its merges) but said, since a reviewer in Excel does not see them.
+    hidden_rows = sorted({r for r, _ in cells.text if sheet.row_dimensions[r].hidden})
+    hidden_columns = sorted({c for _, c in cells.text if sheet.column_dimensions[column_letter(c)].hidden})
+    if hidden_rows:
+        notes.append(f"sheet {sheet.title!r}: hidden rows {', '.join(map(str, hidden_rows))} hold text; read anyway")
+    if hidden_columns:
+        letters = ", ".join(column_letter(c) for c in hidden_columns)
+        notes.append(f"sheet {sheet.title!r}: hidden columns {letters} hold text; read anyway")
     return cells
 
 
