@@ -44,6 +44,9 @@ def test_addresses_name_table_row_and_column(tmp_path: Path) -> None:
     row, column = OUTPUT_LABEL
     assert document.lines[row].cells[column].address == f"table 1 row {row - 1} col {column + 1}"
     assert document.lines[0].cells[0].address is None  # a paragraph, not a table cell
+    # numbers are the text Word shows, separators and all
+    assert [c.text for c in document.lines[5].cells[2:7]] == ["100000.00", "80000.00", "80,000", "10", "100.00%"]
+    assert document.lines[5].cells[4].address == "table 1 row 4 col 5"
 
 
 def _table_document(path: Path, rows: list[list[str]]) -> tuple[docx.document.Document, docx.table.Table]:

@@ -3,6 +3,7 @@ does not read are refused by name with what to save them as."""
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 import zipfile
@@ -84,3 +85,28 @@ def test_one_unreadable_file_is_named_and_the_batch_goes_on(tmp_path: Path) -> N
     assert str(bad) in done.stderr and "save it as .docx" in done.stderr
     assert "Traceback" not in done.stderr
     assert len(done.stdout.splitlines()) == 1  # the workbook's form was still extracted
+
+
+def test_extract_reads_every_native_format_in_one_run(tmp_path: Path) -> None:
+    # the issue's "done when": crossfoot extract form.html form.xlsx form.xls form.docx form.csv
+    xls = tmp_path / "form.xls"
+    xls.write_bytes(Path(__file__).with_name("native_form.xls").read_bytes())
+    paths = [
+        write_html(tmp_path / "form.html"),
+        write_xlsx(tmp_path / "form.xlsx"),
+        xls,
+        write_docx(tmp_path / "form.docx"),
+        write_csv(tmp_path / "form.csv"),
+    ]
+    done = subprocess.run(
+        [sys.executable, "-m", "crossfoot", "extract", *map(str, paths)], capture_output=True, text=True, timeout=180
+    )
+    assert done.returncode == 0, done.stderr
+    envelopes = [json.loads(line) for line in done.stdout.splitlines()]
+    assert [e["source"]["kind"] for e in envelopes] == ["html", "xlsx", "xls", "docx", "csv"]
+    records = [e["record"] for e in envelopes]
+    # the same form in five formats reads the same, apart from how the file types 年初预算数
+    for record in records:
+        record["funding"]["total"]["initial_budget"] = None
+    assert all(record == records[0] for record in records[1:])
+    assert len(records[0]["indicators"]) == 6

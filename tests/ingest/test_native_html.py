@@ -42,6 +42,8 @@ def test_addresses_name_table_row_and_column(tmp_path: Path) -> None:
     assert rows[row].cells[column].address == f"table 1 row {row + 1} col {column + 1}"
     assert rows[FIRST_INDICATOR].cells[8].text == "偏差原因分析及改进措施"
     assert rows[FIRST_INDICATOR].cells[8].address == f"table 1 row {FIRST_INDICATOR + 1} col 9"
+    # numbers are the text the page shows, separators and all
+    assert [c.text for c in rows[5].cells[2:7]] == ["100000.00", "80000.00", "80,000", "10", "100.00%"]
 
 
 def test_text_around_the_form_is_kept_as_one_cell_lines_in_order(tmp_path: Path) -> None:
