@@ -174,3 +174,16 @@ def test_a_utf8_page_that_declares_gb2312_is_read_as_utf8(tmp_path: Path) -> Non
     assert document.encoding == "utf-8"
     assert any(cell.text == "测试项目" for line in document.lines for cell in line.cells)
     assert document.notes == ["the page declares charset gb2312 but is UTF-8; read as UTF-8"]
+
+
+def test_a_form_after_hundreds_of_unclosed_tags_is_not_lost(tmp_path: Path) -> None:
+    # libxml2 drops, without a word, whatever is nested deeper than 256
+    # elements unless told otherwise; unclosed <div>/<font> on old pages get there
+    path = tmp_path / "deep.html"
+    path.write_text(
+        "<html><body>" + "<div><font size=3>段落" * 400 + "<table><tr><td>项目名称</td><td>甲</td></tr></table>",
+        encoding="utf-8",
+    )
+    document = load_document(path)
+    assert document.lines[-1].text == "项目名称\t甲"
+    assert sum(line.text == "段落" for line in document.lines) == 400

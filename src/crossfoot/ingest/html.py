@@ -124,33 +124,43 @@ def _hidden(element: Any) -> bool:
     return element.get("hidden") is not None or bool(_HIDDEN_STYLE.search(element.get("style") or ""))
 
 
-def _pieces(element: Any, pre: bool = False) -> Iterator[Any]:
+def _pieces(element: Any) -> Iterator[Any]:
     """The flow of an element: text pieces, "\\n" for a line break, and
-    nested ``<table>`` elements, in document order (tails excluded)."""
-    tag = _tag(element)
-    if not tag or tag in _SKIP or _hidden(element):
-        return
-    if tag == "table":
-        yield element
-        return
-    if tag == "br":
-        yield "\n"
-        return
-    if tag == "input" and (element.get("type") or "").lower() in {"checkbox", "radio"}:
-        yield "☑" if element.get("checked") is not None else "☐"
-        return
-    pre = pre or tag == "pre"
-    block = tag in _BLOCK
-    if block:
-        yield "\n"
-    if element.text:
-        yield _source_text(element.text, pre)
-    for child in element:
-        yield from _pieces(child, pre)
-        if child.tail:
-            yield _source_text(child.tail, pre)
-    if block:
-        yield "\n"
+    nested ``<table>`` elements, in document order (its tail excluded).
+
+    Iterative, not recursive: old pages nest unclosed ``<font>`` tags
+    thousands deep, past Python's recursion limit."""
+    stack: list[Any] = [(element, False)]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            yield item
+            continue
+        node, pre = item
+        tag = _tag(node)
+        if not tag or tag in _SKIP or _hidden(node):
+            continue
+        if tag == "table":
+            yield node
+            continue
+        if tag == "br":
+            yield "\n"
+            continue
+        if tag == "input" and (node.get("type") or "").lower() in {"checkbox", "radio"}:
+            yield "☑" if node.get("checked") is not None else "☐"
+            continue
+        pre = pre or tag == "pre"
+        block = tag in _BLOCK
+        sequence: list[Any] = ["\n"] if block else []
+        if node.text:
+            sequence.append(_source_text(node.text, pre))
+        for child in node:
+            sequence.append((child, pre))
+            if child.tail:
+                sequence.append(_source_text(child.tail, pre))
+        if block:
+            sequence.append("\n")
+        stack.extend(reversed(sequence))
 
 
 def _source_text(text: str, pre: bool) -> str:
@@ -232,12 +242,17 @@ def read_html(path: Path, data: bytes | None = None) -> Document:
     text, encoding, notes = decode_html(page, str(path), charset)
     text = _XML_DECLARATION.sub("", text, count=1)
     try:
-        root = html.document_fromstring(text)
+        # huge_tree: without it libxml2 silently drops whatever is nested
+        # deeper than 256 elements, and unclosed tags on old pages get there
+        root = html.document_fromstring(text, parser=html.HTMLParser(huge_tree=True))
     except (etree.ParserError, ValueError) as exc:
         raise CorruptFileError(f"cannot parse as HTML ({exc})", path=path) from exc
     reader = _Reader()
     body = root.find("body")
-    reader.flow(body if body is not None else root)
+    try:
+        reader.flow(body if body is not None else root)
+    except RecursionError as exc:  # tables nested inside tables hundreds deep
+        raise CorruptFileError("tables nested too deeply to read", path=path) from exc
     if not reader.has_table():
         raise NoTableError("the page holds no <table>: the form must be a table", path=path)
     return document_from_blocks(reader.blocks, path=path, data=data, kind="html", encoding=encoding, notes=notes)
