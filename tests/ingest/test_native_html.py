@@ -187,3 +187,47 @@ def test_a_form_after_hundreds_of_unclosed_tags_is_not_lost(tmp_path: Path) -> N
     document = load_document(path)
     assert document.lines[-1].text == "项目名称\t甲"
     assert sum(line.text == "段落" for line in document.lines) == 400
+
+
+def test_an_indicator_table_nested_in_a_cell_of_the_form_is_a_table_of_its_own(tmp_path: Path) -> None:
+    path = tmp_path / "nested.html"
+    path.write_text(
+        "<table border=1>"
+        "<tr><td>项目名称</td><td colspan=2>甲项目</td></tr>"
+        "<tr><td>年度资金总额</td><td>100</td><td>100</td></tr>"
+        "<tr><td>绩效指标</td><td colspan=2><table border=1>"
+        "<tr><td>一级指标</td><td>二级指标</td></tr>"
+        "<tr><td rowspan=2>产出指标</td><td>数量指标</td></tr><tr><td>质量指标</td></tr>"
+        "</table></td></tr>"
+        "<tr><td>总分</td><td>100</td><td>98</td></tr>"
+        "</table>",
+        encoding="utf-8",
+    )
+    document = load_document(path)
+    assert [line.text for line in document.lines] == [
+        "项目名称\t甲项目\t",
+        "年度资金总额\t100\t100",
+        "绩效指标",
+        "一级指标\t二级指标",
+        "产出指标\t数量指标",
+        "\t质量指标",
+        "",
+        "总分\t100\t98",
+    ]
+    assert document.lines[4].cells[0].rows == 2
+    assert document.lines[3].cells[0].address == "table 2 row 1 col 1"
+
+
+def test_a_page_frame_with_banner_and_menu_rows_keeps_the_form_whole(tmp_path: Path) -> None:
+    form = "".join(f"<tr><td>指标{i}</td><td>{i}</td></tr>" for i in range(1, 6))
+    path = tmp_path / "frame.html"
+    path.write_text(
+        "<table><tr><td colspan=2>某区财政局门户网站</td></tr>"
+        "<tr><td>首页</td><td>信息公开</td></tr>"
+        f"<tr><td>导航</td><td><p>2023年度项目支出绩效自评表</p><table border=1>{form}</table></td></tr></table>",
+        encoding="utf-8",
+    )
+    lines = [line.text for line in load_document(path).lines]
+    assert lines == ["某区财政局门户网站\t", "首页\t信息公开", "导航", "2023年度项目支出绩效自评表"] + [
+        f"指标{i}\t{i}" for i in range(1, 6)
+    ]

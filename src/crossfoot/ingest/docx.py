@@ -16,7 +16,7 @@ from typing import Any
 
 from crossfoot.errors import CorruptFileError, NoTableError
 from crossfoot.ingest.document import Document
-from crossfoot.ingest.grid import Blocks, SpanCell, clean_text, document_from_blocks, require
+from crossfoot.ingest.grid import Blocks, SpanCell, clean_text, document_from_blocks, frames_a_table, require
 
 __all__ = ["read_docx"]
 
@@ -89,19 +89,19 @@ def _flat_text(cell: Any) -> str:
     return clean_text("\n".join(parts))
 
 
-def _text_lengths(table: Any) -> tuple[int, int]:
-    """(characters in the table's own paragraphs, characters in nested tables)."""
-
-    def size(element: Any) -> int:
-        return sum(len((t.text or "").replace(" ", "")) for t in element.iter(f"{W}t"))
-
-    whole = size(table)
-    inner = sum(size(t) for t in table.iter(f"{W}tbl") if t is not table and _outer_table(t) is table)
-    return whole - inner, inner
+def _chars(element: Any) -> int:
+    return sum(len((t.text or "").replace(" ", "")) for t in element.iter(f"{W}t"))
 
 
-def _outer_table(table: Any) -> Any:
-    return next(table.iterancestors(f"{W}tbl"), None)
+def _frames(row: Any) -> bool:
+    """The row holds a nested table that is a table of its own."""
+    owner = next(row.iterancestors(f"{W}tbl"), None)
+    nested = [t for t in row.iter(f"{W}tbl") if next(t.iterancestors(f"{W}tbl"), None) is owner]
+    if not nested:
+        return False
+    inner = [_chars(t) for t in nested]
+    own = _chars(row) - sum(inner)
+    return any(frames_a_table(len(_rows(t)), chars, own) for t, chars in zip(nested, inner, strict=True))
 
 
 def _span(tc: Any) -> int:
@@ -117,9 +117,8 @@ def _vmerge(tc: Any) -> str | None:
     return "restart" if value == "restart" else "continue"
 
 
-def _grid_rows(table: Any) -> tuple[list[list[SpanCell]], list[list[int]]]:
+def _grid_rows(rows: list[Any]) -> tuple[list[list[SpanCell]], list[list[int]]]:
     """Cells with their row and column spans, and each row's gridBefore gap."""
-    rows = _rows(table)
     # (grid column, span, vMerge state, tc) per row
     laid: list[list[tuple[int, int, str | None, Any]]] = []
     skips: list[list[int]] = []
@@ -159,14 +158,21 @@ class _Reader(Blocks):
                 self.read_table(block)
 
     def read_table(self, element: Any) -> None:
-        own, inner = _text_lengths(element)
-        if inner and inner >= own:
-            for row in _rows(element):
+        # as for HTML: rows that frame a nested table are flow, the rest grid
+        segment: list[Any] = []
+        for row in _rows(element):
+            if _frames(row):
+                self.grid(segment)
+                segment = []
                 for cell in _row_cells(row):
                     self.flow(cell)
-            return
-        rows, skips = _grid_rows(element)
-        self.table(rows, skip=skips)
+            else:
+                segment.append(row)
+        self.grid(segment)
+
+    def grid(self, rows: list[Any]) -> None:
+        spans, skips = _grid_rows(rows)
+        self.table(spans, skip=skips)
 
 
 def read_docx(path: Path, data: bytes | None = None) -> Document:

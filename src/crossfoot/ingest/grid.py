@@ -33,6 +33,7 @@ __all__ = [
     "Table",
     "clean_text",
     "document_from_blocks",
+    "frames_a_table",
     "place_spans",
     "require",
     "trim_table",
@@ -80,7 +81,6 @@ class Table:
     """A placed grid: ``rows[i][j]`` for every row i and grid column j."""
 
     rows: list[list[Placed]]
-    caption: str | None = None
 
 
 @dataclass
@@ -164,11 +164,23 @@ def trim_table(table: Table) -> Table:
         kept.append(row)
     while kept and _row_empty(kept[-1]):
         kept.pop()
-    return Table(kept, caption=table.caption)
+    return Table(kept)
 
 
 def _row_empty(row: list[Placed]) -> bool:
     return not any(p.text or p.covered or p.rows > 1 for p in row)
+
+
+def frames_a_table(inner_rows: int, inner_chars: int, own_chars: int) -> bool:
+    """Whether a table row that holds a nested table is a frame around it.
+
+    Pages wrap the form in layout tables, and some forms put the indicator
+    table inside one cell of the funding table: a nested table of three or
+    more rows is a table of its own, and so is one of two rows that carries
+    most of the row's text; the row around it is then read as flow. A
+    one-row table (a line of check boxes in a 项目属性 cell) stays in its cell.
+    """
+    return inner_rows >= 3 or (inner_rows >= 2 and inner_chars >= own_chars)
 
 
 def require(module: str, what: str, path: Path) -> Any:
@@ -199,16 +211,13 @@ class Blocks:
         rows: Sequence[Sequence[SpanCell]],
         *,
         skip: Sequence[Sequence[int]] | None = None,
-        caption: str | None = None,
     ) -> None:
         if not any(cell.text for row in rows for cell in row):
             return  # a spacer or an empty frame
         self.tables += 1
         number = self.tables
         placed = place_spans(rows, lambda i, j: f"table {number} row {i + 1} col {j + 1}", skip=skip)
-        placed = trim_table(placed)
-        placed.caption = caption
-        self.blocks.append(placed)
+        self.blocks.append(trim_table(placed))
 
     def has_table(self) -> bool:
         return any(isinstance(block, Table) for block in self.blocks)
@@ -245,8 +254,6 @@ def document_from_blocks(
             continue
         if previous_was_table:
             out.add([Cell(column=0, text="")])
-        if block.caption:
-            out.add([Cell(column=0, text=block.caption)])
         for row in block.rows:
             out.add(
                 [Cell(column=j, text=p.text, rows=p.rows, cols=p.cols, address=p.address) for j, p in enumerate(row)]

@@ -20,7 +20,7 @@ from typing import Any
 
 from crossfoot.errors import CorruptFileError, EmptyInputError, NoTableError
 from crossfoot.ingest.document import Document
-from crossfoot.ingest.grid import Blocks, SpanCell, clean_text, document_from_blocks, require
+from crossfoot.ingest.grid import Blocks, SpanCell, clean_text, document_from_blocks, frames_a_table, require
 from crossfoot.ingest.text import decode_bytes
 
 __all__ = ["decode_html", "looks_like_html", "looks_like_mhtml", "read_html"]
@@ -193,12 +193,24 @@ def _flat_text(element: Any) -> str:
     return clean_text("".join(out))
 
 
-def _text_lengths(table: Any) -> tuple[int, int]:
-    """(characters in the table's own cells, characters inside inner tables)."""
-    outermost = [t for t in table.iterdescendants("table") if next(t.iterancestors("table")) is table]
-    inner = sum(len(_SOURCE_SPACE.sub("", t.text_content())) for t in outermost)
-    whole = len(_SOURCE_SPACE.sub("", table.text_content()))
-    return whole - inner, inner
+def _visible_chars(element: Any) -> int:
+    text = "".join(element.xpath(".//text()[not(ancestor::script) and not(ancestor::style)]"))
+    return len(_SOURCE_SPACE.sub("", text))
+
+
+def _frames(row: Any) -> bool:
+    """The row holds a nested table that is a table of its own."""
+    owner = next(row.iterancestors("table"), None)
+    nested = [t for t in row.iterdescendants("table") if _parent_table(t) is owner]
+    if not nested:
+        return False
+    inner = [_visible_chars(t) for t in nested]
+    own = _visible_chars(row) - sum(inner)
+    return any(frames_a_table(len(_rows(t)), chars, own) for t, chars in zip(nested, inner, strict=True))
+
+
+def _parent_table(table: Any) -> Any:
+    return next(table.iterancestors("table"), None)
 
 
 class _Reader(Blocks):
@@ -214,21 +226,20 @@ class _Reader(Blocks):
         self.paragraphs("".join(buffer))
 
     def read_table(self, element: Any) -> None:
-        own, inner = _text_lengths(element)
-        if inner and inner >= own:
-            # layout: the page skeleton wraps the content; read it as flow
-            for caption in element.xpath("./caption"):
-                self.flow(caption)
-            for row in _rows(element):
+        for caption in element.xpath("./caption"):
+            self.flow(caption)
+        # Rows that frame a nested table are read as flow (their text as
+        # lines, the nested table as a table); the rows between them are grid.
+        segment: list[list[SpanCell]] = []
+        for row in _rows(element):
+            if _frames(row):
+                self.table(segment)
+                segment = []
                 for cell in _cells(row):
                     self.flow(cell)
-            return
-        rows = [
-            [SpanCell(_flat_text(cell), _span(cell, "rowspan"), _span(cell, "colspan")) for cell in _cells(row)]
-            for row in _rows(element)
-        ]
-        captions = [_flat_text(c) for c in element.xpath("./caption")]
-        self.table(rows, caption=" ".join(c for c in captions if c) or None)
+            else:
+                segment.append([SpanCell(_flat_text(c), _span(c, "rowspan"), _span(c, "colspan")) for c in _cells(row)])
+        self.table(segment)
 
 
 def read_html(path: Path, data: bytes | None = None) -> Document:
