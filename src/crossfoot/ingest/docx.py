@@ -97,11 +97,7 @@ def _frames(row: Any) -> bool:
     """The row holds a nested table that is a table of its own."""
     owner = next(row.iterancestors(f"{W}tbl"), None)
     nested = [t for t in row.iter(f"{W}tbl") if next(t.iterancestors(f"{W}tbl"), None) is owner]
-    if not nested:
-        return False
-    inner = [_chars(t) for t in nested]
-    own = _chars(row) - sum(inner)
-    return any(frames_a_table(len(_rows(t)), chars, own) for t, chars in zip(nested, inner, strict=True))
+    return frames_a_table(_chars(row), [(len(_rows(t)), _chars(t)) for t in nested])
 
 
 def _span(tc: Any) -> int:

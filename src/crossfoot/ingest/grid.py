@@ -171,8 +171,10 @@ def _row_empty(row: list[Placed]) -> bool:
     return not any(p.text or p.covered or p.rows > 1 for p in row)
 
 
-def frames_a_table(inner_rows: int, inner_chars: int, own_chars: int) -> bool:
-    """Whether a table row that holds a nested table is a frame around it.
+def frames_a_table(row_chars: int, nested: Sequence[tuple[int, int]]) -> bool:
+    """Whether a table row frames a nested table: ``row_chars`` counts the
+    row's text including its nested tables, ``nested`` gives (rows, chars)
+    of each table nested directly in the row.
 
     Pages wrap the form in layout tables, and some forms put the indicator
     table inside one cell of the funding table: a nested table of three or
@@ -180,7 +182,8 @@ def frames_a_table(inner_rows: int, inner_chars: int, own_chars: int) -> bool:
     most of the row's text; the row around it is then read as flow. A
     one-row table (a line of check boxes in a 项目属性 cell) stays in its cell.
     """
-    return inner_rows >= 3 or (inner_rows >= 2 and inner_chars >= own_chars)
+    own = row_chars - sum(chars for _, chars in nested)
+    return any(rows >= 3 or (rows >= 2 and chars >= own) for rows, chars in nested)
 
 
 def require(module: str, what: str, path: Path) -> Any:

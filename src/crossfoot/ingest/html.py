@@ -200,13 +200,9 @@ def _visible_chars(element: Any) -> int:
 
 def _frames(row: Any) -> bool:
     """The row holds a nested table that is a table of its own."""
-    owner = next(row.iterancestors("table"), None)
+    owner = _parent_table(row)
     nested = [t for t in row.iterdescendants("table") if _parent_table(t) is owner]
-    if not nested:
-        return False
-    inner = [_visible_chars(t) for t in nested]
-    own = _visible_chars(row) - sum(inner)
-    return any(frames_a_table(len(_rows(t)), chars, own) for t, chars in zip(nested, inner, strict=True))
+    return frames_a_table(_visible_chars(row), [(len(_rows(t)), _visible_chars(t)) for t in nested])
 
 
 def _parent_table(table: Any) -> Any:
