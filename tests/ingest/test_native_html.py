@@ -231,3 +231,15 @@ def test_a_page_frame_with_banner_and_menu_rows_keeps_the_form_whole(tmp_path: P
     assert lines == ["某区财政局门户网站\t", "首页\t信息公开", "导航", "2023年度项目支出绩效自评表"] + [
         f"指标{i}\t{i}" for i in range(1, 6)
     ]
+
+
+def test_frames_inside_frames_are_all_read_through(tmp_path: Path) -> None:
+    form = "<table border=1>" + "".join(f"<tr><td>指标{i}</td><td>{i}</td></tr>" for i in range(1, 4)) + "</table>"
+    page = form
+    for _ in range(3):  # three one-cell layout tables around the form
+        page = f"<table><tr><td>{page}</td></tr></table>"
+    path = tmp_path / "frames.html"
+    path.write_text(f"<html><body>{page}</body></html>", encoding="utf-8")
+    document = load_document(path)
+    assert [line.text for line in document.lines] == [f"指标{i}\t{i}" for i in range(1, 4)]
+    assert document.lines[0].cells[0].address == "table 1 row 1 col 1"

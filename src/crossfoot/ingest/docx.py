@@ -97,7 +97,13 @@ def _frames(row: Any) -> bool:
     """The row holds a nested table that is a table of its own."""
     owner = next(row.iterancestors(f"{W}tbl"), None)
     nested = [t for t in row.iter(f"{W}tbl") if next(t.iterancestors(f"{W}tbl"), None) is owner]
-    return frames_a_table(_chars(row), [(len(_rows(t)), _chars(t)) for t in nested])
+    return frames_a_table(_chars(row), [(_rows_weight(t), _chars(t)) for t in nested])
+
+
+def _rows_weight(table: Any) -> int:
+    # a one-row frame that itself frames the form weighs as a big table
+    rows = _rows(table)
+    return max(len(rows), 3 if any(_frames(row) for row in rows) else 0)
 
 
 def _span(tc: Any) -> int:

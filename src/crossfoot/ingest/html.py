@@ -202,7 +202,14 @@ def _frames(row: Any) -> bool:
     """The row holds a nested table that is a table of its own."""
     owner = _parent_table(row)
     nested = [t for t in row.iterdescendants("table") if _parent_table(t) is owner]
-    return frames_a_table(_visible_chars(row), [(len(_rows(t)), _visible_chars(t)) for t in nested])
+    return frames_a_table(_visible_chars(row), [(_rows_weight(t), _visible_chars(t)) for t in nested])
+
+
+def _rows_weight(table: Any) -> int:
+    # a one-row layout table that itself frames the form weighs as a big table,
+    # so frames inside frames (common on old portals) are all read through
+    rows = _rows(table)
+    return max(len(rows), 3 if any(_frames(row) for row in rows) else 0)
 
 
 def _parent_table(table: Any) -> Any:
