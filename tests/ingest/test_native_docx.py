@@ -154,3 +154,23 @@ def test_a_damaged_document_xml_is_refused(tmp_path: Path) -> None:
 
 def test_extract_reads_the_form_from_a_word_document(tmp_path: Path) -> None:
     assert_reads_the_form(write_docx(tmp_path / "form.docx"), "docx")
+
+
+def test_a_text_box_is_read_once_not_with_its_fallback_copy(tmp_path: Path) -> None:
+    from lxml import etree
+
+    document, table = _table_document(tmp_path / "x.docx", [["得分", ""]])
+    paragraph = table.cell(0, 1).paragraphs[0]._p
+    w = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
+    mc = "http://schemas.openxmlformats.org/markup-compatibility/2006"
+    box = etree.fromstring(
+        f'<w:r xmlns:w="{w}" xmlns:mc="{mc}"><mc:AlternateContent>'
+        f"<mc:Choice Requires='wps'><w:drawing><w:txbxContent><w:p><w:r><w:t>98.5</w:t></w:r></w:p></w:txbxContent></w:drawing></mc:Choice>"
+        f"<mc:Fallback><w:pict><w:txbxContent><w:p><w:r><w:t>98.5</w:t></w:r></w:p></w:txbxContent></w:pict></mc:Fallback>"
+        f"</mc:AlternateContent></w:r>"
+    )
+    paragraph.append(box)
+    path = tmp_path / "box.docx"
+    document.save(str(path))
+    (line,) = load_document(path).lines
+    assert [c.text for c in line.cells] == ["得分", "98.5"]

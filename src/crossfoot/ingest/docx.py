@@ -21,6 +21,7 @@ from crossfoot.ingest.grid import Blocks, SpanCell, clean_text, document_from_bl
 __all__ = ["read_docx"]
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+MC = "{http://schemas.openxmlformats.org/markup-compatibility/2006}"
 
 # Check boxes drawn with the Wingdings symbol font (w:sym), as Hubei's
 # 项目类别/属性 boxes often are: private-use code points of Wingdings 1/2.
@@ -37,6 +38,8 @@ def _run_text(paragraph: Any) -> str:
     deleted revisions (w:delText) and field codes (w:instrText) are not shown."""
     out: list[str] = []
     for node in paragraph.iter(f"{W}t", f"{W}tab", f"{W}br", f"{W}cr", f"{W}sym"):
+        if any(True for _ in node.iterancestors(f"{MC}Fallback")):
+            continue  # Word writes a text box twice: the drawing, and a fallback copy
         if node.tag == f"{W}t":
             out.append(node.text or "")
         elif node.tag == f"{W}tab":
