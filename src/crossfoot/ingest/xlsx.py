@@ -9,6 +9,8 @@ opening the file would not see it either.
 from __future__ import annotations
 
 import io
+import re
+import zipfile
 from pathlib import Path
 from typing import Any
 
@@ -29,7 +31,21 @@ def _load(data: bytes, path: Path, *, data_only: bool) -> Any:
         raise CorruptFileError(f"cannot read as an XLSX workbook ({type(exc).__name__}: {exc})", path=path) from exc
 
 
-def _cells(sheet: Any, formulas: Any, notes: list[str]) -> SheetCells:
+_FORMULA = re.compile(rb"<(?:\w+:)?f[\s>/]")
+
+
+def _has_formulas(data: bytes) -> bool:
+    """Whether any sheet holds a formula: only then is the workbook loaded a
+    second time, to find formulas without a calculated value."""
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        return any(
+            _FORMULA.search(archive.read(name))
+            for name in archive.namelist()
+            if name.startswith("xl/worksheets/") and name.endswith(".xml")
+        )
+
+
+def _cells(sheet: Any, formulas: Any | None, notes: list[str]) -> SheetCells:
     from openpyxl.cell.cell import MergedCell  # type: ignore[import-untyped,unused-ignore]
 
     cells = SheetCells(title=sheet.title)
@@ -40,7 +56,7 @@ def _cells(sheet: Any, formulas: Any, notes: list[str]) -> SheetCells:
             continue
         value = cell.value
         if value is None:
-            formula = formulas._cells.get((row, column))
+            formula = formulas._cells.get((row, column)) if formulas is not None else None
             if formula is not None and isinstance(formula.value, str) and formula.value.startswith("="):
                 notes.append(
                     f"{cells.address(row, column)}: formula {formula.value} has no calculated value "
@@ -65,7 +81,7 @@ def read_xlsx(path: Path, data: bytes | None = None) -> Document:
     """Read an XLSX (or XLSM) workbook into a grid Document."""
     data = path.read_bytes() if data is None else data
     values = _load(data, path, data_only=True)
-    formulas = _load(data, path, data_only=False)
+    formulas = _load(data, path, data_only=False) if _has_formulas(data) else None
     from openpyxl.worksheet.worksheet import Worksheet  # type: ignore[import-untyped,unused-ignore]
 
     notes: list[str] = []
@@ -76,7 +92,7 @@ def read_xlsx(path: Path, data: bytes | None = None) -> Document:
         if sheet.sheet_state != "visible":
             notes.append(f"sheet {sheet.title!r} is hidden: skipped")
             continue
-        table = sheet_table(_cells(sheet, formulas[sheet.title], notes))
+        table = sheet_table(_cells(sheet, formulas[sheet.title] if formulas is not None else None, notes))
         if table is not None:
             tables.append(table)
     if not tables:
