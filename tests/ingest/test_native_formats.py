@@ -110,3 +110,31 @@ def test_extract_reads_every_native_format_in_one_run(tmp_path: Path) -> None:
         record["funding"]["total"]["initial_budget"] = None
     assert all(record == records[0] for record in records[1:])
     assert len(records[0]["indicators"]) == 6
+
+
+def test_two_forms_in_one_workbook_or_page_are_two_forms(tmp_path: Path) -> None:
+    import openpyxl
+
+    book = write_xlsx(tmp_path / "two.xlsx")
+    workbook = openpyxl.load_workbook(book)
+    workbook.copy_worksheet(workbook.worksheets[0])  # a second sheet, a second form
+    workbook.save(book)
+    page = write_html(tmp_path / "two.html")
+    text = page.read_text(encoding="utf-8")
+    start, end = text.index('<table border="1"'), text.index("</table>") + len("</table>")
+    page.write_text(text[:start] + text[start:end] + "<p>&nbsp;</p>" + text[start:end] + text[end:], encoding="utf-8")
+    done = subprocess.run(
+        [sys.executable, "-m", "crossfoot", "extract", str(book), str(page)],
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
+    assert done.returncode == 0, done.stderr
+    envelopes = [json.loads(line) for line in done.stdout.splitlines()]
+    assert [(e["source"]["kind"], e["source"]["form_index"]) for e in envelopes] == [
+        ("xlsx", 0),
+        ("xlsx", 1),
+        ("html", 0),
+        ("html", 1),
+    ]
+    assert all(len(e["record"]["indicators"]) == 6 for e in envelopes)
