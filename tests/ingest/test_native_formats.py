@@ -63,15 +63,23 @@ def test_content_wins_over_a_misleading_name(tmp_path: Path) -> None:
     assert load_document(tab_xls).kind == "text"
 
 
-def test_a_folder_expands_to_every_native_format(tmp_path: Path) -> None:
+def test_a_folder_expands_to_every_native_format_and_names_what_it_refuses(tmp_path: Path) -> None:
     for suffix in (".html", ".htm", ".xlsx", ".xls", ".docx", ".csv"):
         assert suffix in SUPPORTED_SUFFIXES
     write_html(tmp_path / "a.html")
     write_xlsx(tmp_path / "b.xlsx")
     write_docx(tmp_path / "c.docx")
     write_csv(tmp_path / "d.csv")
-    (tmp_path / "e.ofd").write_bytes(b"PK")
-    assert [p.name for p in expand_inputs([tmp_path])] == ["a.html", "b.xlsx", "c.docx", "d.csv"]
+    (tmp_path / "e.doc").write_bytes(_ole_with("WordDocument"))
+    (tmp_path / "f.pptx").write_bytes(b"PK")  # not a form format: not listed
+    assert [p.name for p in expand_inputs([tmp_path])] == ["a.html", "b.xlsx", "c.docx", "d.csv", "e.doc"]
+    done = subprocess.run(
+        [sys.executable, "-m", "crossfoot", "extract", str(tmp_path)], capture_output=True, text=True, timeout=180
+    )
+    # the .doc is reported, not skipped; the four forms are still extracted
+    assert done.returncode == 2
+    assert "e.doc" in done.stderr and "save it as .docx" in done.stderr
+    assert len(done.stdout.splitlines()) == 4
 
 
 def test_one_unreadable_file_is_named_and_the_batch_goes_on(tmp_path: Path) -> None:

@@ -18,6 +18,7 @@ from crossfoot.ingest.html import looks_like_html, looks_like_mhtml
 __all__ = [
     "GRID_SUFFIXES",
     "READ_FORMATS",
+    "REFUSED_SUFFIXES",
     "Format",
     "sniff_format",
 ]
@@ -29,7 +30,10 @@ OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 
 HTML_SUFFIXES = frozenset({".html", ".htm", ".xhtml", ".shtml", ".mht", ".mhtml"})
 XLSX_SUFFIXES = frozenset({".xlsx", ".xlsm"})
-GRID_SUFFIXES = HTML_SUFFIXES | XLSX_SUFFIXES | frozenset({".xls", ".docx", ".csv"})
+GRID_SUFFIXES = HTML_SUFFIXES | XLSX_SUFFIXES | frozenset({".xls", ".et", ".docx", ".csv"})
+#: formats forms are published in that crossfoot refuses with what to save
+#: them as; a folder run lists them too, so each is reported, not skipped
+REFUSED_SUFFIXES = frozenset({".doc", ".wps", ".ofd"})
 
 #: what ``--help`` and the unsupported-format error list as read
 READ_FORMATS = (
