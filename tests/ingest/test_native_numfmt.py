@@ -28,6 +28,9 @@ from crossfoot.ingest.numfmt import display_number, display_value, general
         (98.62, '0.00"%"', "98.62%"),  # a literal percent sign does not scale
         (3, '0"个"', "3个"),
         (1500000, "#,##0,", "1,500"),  # a trailing comma shows thousands
+        (1234567, "0.0,,", "1.2"),
+        (1500000, "0,", "1500"),  # scaling without grouping
+        (float("nan"), "0.00", "nan"),
         (7, "@", "7"),
         (Decimal("88.8"), "[$-804]0.00", "88.80"),
     ],

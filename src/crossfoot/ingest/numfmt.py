@@ -19,7 +19,6 @@ __all__ = ["display_number", "display_value", "general"]
 
 _BRACKETS = re.compile(r"\[[^\]]*\]")  # [Red], [$-804], [>=100]
 _QUOTED = re.compile(r'"([^"]*)"')
-_DATE_CODES = re.compile(r"(?<![\\])[yYdDhHsS]|(?<![0#?.])m", re.IGNORECASE)
 
 
 def general(value: float | int | Decimal) -> str:
@@ -62,6 +61,8 @@ def display_number(value: float | int | Decimal, code: str | None) -> str:
         number = Decimal(str(value))
     except InvalidOperation:
         return str(value)
+    if not number.is_finite():
+        return str(value)
     if not code or code.strip().lower() in {"general", "@"}:
         return general(number)
     section, own_sign = _section(code, number)
@@ -73,10 +74,11 @@ def display_number(value: float | int | Decimal, code: str | None) -> str:
         number *= 100 ** skeleton.count("%")
     integer_part, _, fraction = skeleton.partition(".")
     places = len(re.findall(r"[0#?]", fraction.split("e")[0].split("E")[0]))
-    grouping = "," in integer_part
-    # a trailing comma scales by a thousand (0.0, shows thousands)
-    trailing = re.search(r"[0#?](,+)(?:[^0#?]|$)", integer_part + ".")
-    if trailing and not fraction:
+    grouping = bool(re.search(r"[0#?],+[0#?]", integer_part))
+    # commas right after the last digit placeholder scale by a thousand each
+    # ("#,##0," shows thousands, "0.0,," millions)
+    trailing = re.search(r"[0#?](,+)[^0#?]*$", skeleton)
+    if trailing:
         number /= Decimal(1000) ** len(trailing.group(1))
     if re.search(r"[eE][+-]", skeleton):
         return general(number)  # scientific notation: no form prints it
@@ -123,13 +125,6 @@ def _literals(section: str, number_text: str) -> str:
     if not placed:
         out.append(number_text)
     return "".join(out)
-
-
-def is_date_code(code: str | None) -> bool:
-    """True for a date/time format (y, d, h, s, or m away from digits)."""
-    if not code:
-        return False
-    return bool(_DATE_CODES.search(_QUOTED.sub("", _BRACKETS.sub("", code))))
 
 
 def display_value(value: object, code: str | None) -> str:
