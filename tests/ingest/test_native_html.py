@@ -72,7 +72,7 @@ def test_breaks_spaces_and_inner_tables_inside_cells(tmp_path: Path) -> None:
     path = tmp_path / "cells.html"
     path.write_text(
         "<table>"
-        "<tr><th>一级<br/>指标</th><td><p>第一段</p><p>第二段</p></td><td>&nbsp;12,345.60&nbsp;</td></tr>"
+        "<tr><th>一级<br/>指标</th><td><p>第一段</p><p>第二段</p></td><td>&nbsp;12,345&#8203;.60&nbsp;</td></tr>"
         "<tr><td>名称</td><td colspan='2'>A<table><tr><td>甲</td><td>乙</td></tr></table></td></tr>"
         "<tr style='display:none'><td>隐藏</td></tr>"
         "</table>",

@@ -44,14 +44,16 @@ NATIVE_HINT = "pip install 'crossfoot[native]'"
 #: a colspan/rowspan beyond this is a broken page, not a form
 MAX_SPAN = 1000
 
-_SPACES = re.compile(r"[ \t\u00a0\u3000\u2002\u2003\u2009\u200b\ufeff]+")
+_SPACES = re.compile(r"[ \t\f\v\u00a0\u3000\u2002\u2003\u2009]+")
+_INVISIBLE = re.compile(r"[\u200b\u200c\u200d\u2060\ufeff\u00ad]")  # zero-width, BOM, soft hyphen
 
 
 def clean_text(text: str) -> str:
     """Cell text as displayed: runs of spaces (incl. &nbsp; and the ideographic
-    space) become one, each line is stripped, empty lines dropped; line breaks
-    inside the cell stay as ``\\n``."""
-    lines = (_SPACES.sub(" ", part).strip() for part in text.replace("\r\n", "\n").replace("\r", "\n").split("\n"))
+    space) become one, characters that show nothing go, each line is stripped,
+    empty lines dropped; line breaks inside the cell stay as ``\\n``."""
+    text = _INVISIBLE.sub("", text).replace("\r\n", "\n").replace("\r", "\n")
+    lines = (_SPACES.sub(" ", part).strip() for part in text.split("\n"))
     return "\n".join(part for part in lines if part)
 
 
@@ -88,7 +90,6 @@ class Paragraph:
     """Text outside any table (a title, a note); one Line of one cell."""
 
     text: str
-    address: str | None = None
 
 
 Block = Table | Paragraph
@@ -250,7 +251,7 @@ def document_from_blocks(
     for block in blocks:
         if isinstance(block, Paragraph):
             if block.text:
-                out.add([Cell(column=0, text=block.text, address=block.address)])
+                out.add([Cell(column=0, text=block.text)])
                 previous_was_table = False
             continue
         if not block.rows:
