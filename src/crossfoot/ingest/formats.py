@@ -64,7 +64,7 @@ def _zip_format(data: bytes, path: Path) -> Format:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             names = set(archive.namelist())
             mimetype = archive.read("mimetype").decode("ascii", "ignore") if "mimetype" in names else ""
-    except (zipfile.BadZipFile, OSError, ValueError) as exc:
+    except (zipfile.BadZipFile, OSError, ValueError, NotImplementedError, EOFError) as exc:
         raise CorruptFileError(f"a damaged zip container (XLSX/DOCX are zip files): {exc}", path=path) from exc
     if "xl/workbook.xml" in names:
         return "xlsx"

@@ -37,12 +37,15 @@ _FORMULA = re.compile(rb"<(?:\w+:)?f[\s>/]")
 def _has_formulas(data: bytes) -> bool:
     """Whether any sheet holds a formula: only then is the workbook loaded a
     second time, to find formulas without a calculated value."""
-    with zipfile.ZipFile(io.BytesIO(data)) as archive:
-        return any(
-            _FORMULA.search(archive.read(name))
-            for name in archive.namelist()
-            if name.startswith("xl/worksheets/") and name.endswith(".xml")
-        )
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            return any(
+                _FORMULA.search(archive.read(name))
+                for name in archive.namelist()
+                if name.startswith("xl/worksheets/") and name.endswith(".xml")
+            )
+    except Exception:  # a damaged member: openpyxl's own load reports it
+        return True
 
 
 def _cells(sheet: Any, formulas: Any | None, notes: list[str]) -> SheetCells:
