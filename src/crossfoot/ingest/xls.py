@@ -30,8 +30,8 @@ def _value(book: Any, sheet: Any, row: int, column: int) -> str:
         return str(xlrd.error_text_from_code.get(cell.value, "#ERR"))
     if cell.ctype == xlrd.XL_CELL_BOOLEAN:
         return display_value(bool(cell.value), None)
-    xf = book.xf_list[cell.xf_index]
-    fmt = book.format_map.get(xf.format_key)
+    xf = book.xf_list[cell.xf_index] if 0 <= cell.xf_index < len(book.xf_list) else None
+    fmt = book.format_map.get(xf.format_key) if xf is not None else None
     code = fmt.format_str if fmt is not None else None
     if cell.ctype == xlrd.XL_CELL_DATE:
         try:
@@ -49,6 +49,16 @@ def read_xls(path: Path, data: bytes | None = None) -> Document:
         book = xlrd.open_workbook(file_contents=data, formatting_info=True, on_demand=False, logfile=_Discard())
     except Exception as exc:  # xlrd raises its own errors, struct and index errors on damaged files
         raise CorruptFileError(f"cannot read as an XLS workbook ({type(exc).__name__}: {exc})", path=path) from exc
+    try:
+        tables, notes = _tables(book)
+    except Exception as exc:  # xlrd opened it, but its records contradict each other
+        raise CorruptFileError(f"a damaged XLS workbook ({type(exc).__name__}: {exc})", path=path) from exc
+    if not tables:
+        raise EmptyInputError("the workbook has no visible sheet with text", path=path)
+    return document_from_blocks(tables, path=path, data=data, kind="xls", notes=notes)
+
+
+def _tables(book: Any) -> tuple[list[Table], list[str]]:
     notes: list[str] = []
     tables: list[Table] = []
     for sheet in book.sheets():
@@ -66,9 +76,7 @@ def read_xls(path: Path, data: bytes | None = None) -> Document:
         table = sheet_table(cells)
         if table is not None:
             tables.append(table)
-    if not tables:
-        raise EmptyInputError("the workbook has no visible sheet with text", path=path)
-    return document_from_blocks(tables, path=path, data=data, kind="xls", notes=notes)
+    return tables, notes
 
 
 class _Discard:
