@@ -243,3 +243,15 @@ def test_frames_inside_frames_are_all_read_through(tmp_path: Path) -> None:
     document = load_document(path)
     assert [line.text for line in document.lines] == [f"指标{i}\t{i}" for i in range(1, 4)]
     assert document.lines[0].cells[0].address == "table 1 row 1 col 1"
+
+
+def test_a_title_spanning_too_many_columns_does_not_widen_the_grid(tmp_path: Path) -> None:
+    path = tmp_path / "wide.html"
+    path.write_text(
+        "<table><tr><td colspan='20'>项目支出绩效自评表</td></tr>"
+        "<tr><td>项目名称</td><td>甲</td><td>分值</td></tr></table>",
+        encoding="utf-8",
+    )
+    lines = load_document(path).lines
+    assert [len(line.cells) for line in lines] == [3, 3]
+    assert (lines[0].cells[0].text, lines[0].cells[0].cols) == ("项目支出绩效自评表", 3)

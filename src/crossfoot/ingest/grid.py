@@ -145,17 +145,21 @@ def place_spans(
 
 
 def trim_table(table: Table) -> Table:
-    """Drop trailing columns that hold no text and no merge in any row, and
-    collapse runs of empty rows (no text, not inside a merge) into one."""
+    """Drop trailing columns that hold no text in any row, and collapse runs of
+    empty rows (no text, not inside a merge) into one.
+
+    A merged cell that reached into a dropped column ends at the last kept
+    one: a title row with ``colspan="20"`` over a nine-column form, or a merge
+    across A1:J1 above a form in A:I, does not widen the grid with columns in
+    which nothing starts."""
     if not table.rows:
         return table
     width = len(table.rows[0])
-
-    def column_used(j: int) -> bool:
-        return any(row[j].text or row[j].covered or row[j].cols > 1 for row in table.rows)
-
-    while width > 0 and not column_used(width - 1):
+    while width > 0 and not any(row[width - 1].text for row in table.rows):
         width -= 1
+    for row in table.rows:
+        for j, placed in enumerate(row[:width]):
+            placed.cols = min(placed.cols, width - j)
     kept: list[list[Placed]] = []
     for row in table.rows:
         row = row[:width]
