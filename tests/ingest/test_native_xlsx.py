@@ -122,3 +122,21 @@ def test_hidden_rows_and_columns_are_read_and_said(tmp_path: Path) -> None:
         "sheet 'Sheet': hidden rows 2 hold text; read anyway",
         "sheet 'Sheet': hidden columns C hold text; read anyway",
     ]
+
+
+def test_numbers_their_format_rounds_are_read_as_shown_and_noted(tmp_path: Path) -> None:
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet["A1"], sheet["B1"], sheet["C1"] = "执行率", 0.98765, 0.5
+    sheet["B1"].number_format = sheet["C1"].number_format = "0.00%"
+    sheet["A2"], sheet["B2"], sheet["C2"] = "全年执行数", 403.7, 0.1 + 0.2
+    sheet["B2"].number_format = "0"
+    sheet["C2"].number_format = "0.00"  # float noise is not a hidden digit
+    path = tmp_path / "rounded.xlsx"
+    workbook.save(path)
+    document = load_document(path)
+    assert [line.text for line in document.lines] == ["执行率\t98.77%\t50.00%", "全年执行数\t404\t0.30"]
+    assert document.notes == [
+        "sheet 'Sheet': 2 numbers are shown rounded by their format (Sheet!B1 holds 0.98765, shows 98.77%; "
+        "Sheet!B2 holds 403.7, shows 404)"
+    ]

@@ -17,7 +17,6 @@ from typing import Any
 from crossfoot.errors import CorruptFileError, EmptyInputError
 from crossfoot.ingest.document import Document
 from crossfoot.ingest.grid import Table, document_from_blocks, require
-from crossfoot.ingest.numfmt import display_value
 from crossfoot.ingest.sheet import SheetCells, column_letter, sheet_table
 
 __all__ = ["read_xlsx"]
@@ -66,7 +65,7 @@ def _cells(sheet: Any, formulas: Any | None, notes: list[str]) -> SheetCells:
                     "(the file was saved without calculating it); read as empty"
                 )
             continue
-        cells.text[(row, column)] = display_value(value, cell.number_format)
+        cells.put(row, column, value, cell.number_format)
     cells.merges = [(r.min_row, r.max_row, r.min_col, r.max_col) for r in sheet.merged_cells.ranges]
     # Hidden rows and columns are read (they are part of the form's grid and
     # its merges) but said, since a reviewer in Excel does not see them.
@@ -77,6 +76,8 @@ def _cells(sheet: Any, formulas: Any | None, notes: list[str]) -> SheetCells:
     if hidden_columns:
         letters = ", ".join(column_letter(c) for c in hidden_columns)
         notes.append(f"sheet {sheet.title!r}: hidden columns {letters} hold text; read anyway")
+    if (rounding := cells.rounding_note()) is not None:
+        notes.append(rounding)
     return cells
 
 
