@@ -85,6 +85,17 @@ def test_breaks_spaces_and_inner_tables_inside_cells(tmp_path: Path) -> None:
     assert len(document.lines) == 2
 
 
+def test_site_navigation_is_not_read_as_text(tmp_path: Path) -> None:
+    path = tmp_path / "nav.html"
+    path.write_text(
+        "<html><body><nav>首页 &gt; 2023年度项目支出绩效自评表</nav>"
+        "<div role='navigation'>上一篇：2022年度项目支出绩效自评表</div>"
+        "<h2>2023年度项目支出绩效自评表</h2><table><tr><td>项目名称</td><td>甲</td></tr></table></body></html>",
+        encoding="utf-8",
+    )
+    assert [line.text for line in load_document(path).lines] == ["2023年度项目支出绩效自评表", "项目名称\t甲"]
+
+
 def test_consecutive_tables_are_separated_by_one_blank_line(tmp_path: Path) -> None:
     path = tmp_path / "two.html"
     path.write_text(

@@ -38,11 +38,15 @@ _ENCODING_ALIASES = {
     "cp936": "gb18030",
 }
 
-_SKIP = frozenset({"script", "style", "noscript", "template", "head", "title", "iframe", "object", "select", "svg"})
+# <nav> is the site's menu and breadcrumb: a "2023年度项目支出绩效自评表"
+# link there is not the form's title
+_SKIP = frozenset(
+    {"script", "style", "noscript", "template", "head", "title", "iframe", "object", "select", "svg", "nav"}
+)
 _BLOCK = frozenset(
     {
         "p", "div", "h1", "h2", "h3", "h4", "h5", "h6", "li", "ul", "ol", "center", "section", "article",
-        "header", "footer", "nav", "main", "aside", "blockquote", "pre", "form", "dl", "dt", "dd",
+        "header", "footer", "main", "aside", "blockquote", "pre", "form", "dl", "dt", "dd",
         "address", "hr", "tr", "caption", "figure", "figcaption",
     }
 )  # fmt: skip
@@ -121,7 +125,11 @@ def _tag(element: Any) -> str:
 
 
 def _hidden(element: Any) -> bool:
-    return element.get("hidden") is not None or bool(_HIDDEN_STYLE.search(element.get("style") or ""))
+    return (
+        element.get("hidden") is not None
+        or element.get("role") == "navigation"
+        or bool(_HIDDEN_STYLE.search(element.get("style") or ""))
+    )
 
 
 def _pieces(element: Any) -> Iterator[Any]:
