@@ -174,3 +174,17 @@ def test_a_text_box_is_read_once_not_with_its_fallback_copy(tmp_path: Path) -> N
     document.save(str(path))
     (line,) = load_document(path).lines
     assert [c.text for c in line.cells] == ["得分", "98.5"]
+
+
+def test_a_block_merged_over_two_rows_and_two_columns(tmp_path: Path) -> None:
+    document, table = _table_document(
+        tmp_path / "x.docx", [["年度总体目标", "", "实际完成情况"], ["", "", "已完成"], ["说明", "甲", "乙"]]
+    )
+    table.cell(0, 0).merge(table.cell(1, 1)).text = "年度总体目标"
+    path = tmp_path / "block.docx"
+    document.save(str(path))
+    lines = load_document(path).lines
+    origin = lines[0].cells[0]
+    assert (origin.text, origin.rows, origin.cols) == ("年度总体目标", 2, 2)
+    assert [line.text for line in lines] == ["年度总体目标\t\t实际完成情况", "\t\t已完成", "说明\t甲\t乙"]
+    assert lines[1].cells[2].address == "table 1 row 2 col 3"

@@ -25,6 +25,12 @@ def _table_lines(document: Document) -> list[Line]:
     return [line for line in document.lines if len(line.cells) == WIDTH]
 
 
+def _read(tmp_path: Path, markup: str, name: str = "page.html") -> Document:
+    path = tmp_path / name
+    path.write_text(markup, encoding="utf-8")
+    return load_document(path)
+
+
 def test_a_label_merged_over_three_rows_covers_exactly_them(tmp_path: Path) -> None:
     document = load_document(write_html(tmp_path / "form.html"))
     assert document.kind == "html" and document.grid
@@ -69,16 +75,15 @@ def test_a_gbk_page_decodes_by_its_declared_charset(tmp_path: Path, charset: str
 
 
 def test_breaks_spaces_and_inner_tables_inside_cells(tmp_path: Path) -> None:
-    path = tmp_path / "cells.html"
-    path.write_text(
+    document = _read(
+        tmp_path,
         "<table>"
         "<tr><th>一级<br/>指标</th><td><p>第一段</p><p>第二段</p></td><td>&nbsp;12,345&#8203;.60&nbsp;</td></tr>"
         "<tr><td>名称</td><td colspan='2'>A<table><tr><td>甲</td><td>乙</td></tr></table></td></tr>"
         "<tr style='display:none'><td>隐藏</td></tr>"
         "</table>",
-        encoding="utf-8",
+        "cells.html",
     )
-    document = load_document(path)
     assert [c.text for c in document.lines[0].cells] == ["一级\n指标", "第一段\n第二段", "12,345.60"]
     second = document.lines[1].cells
     assert (second[1].text, second[1].cols) == ("A\n甲 乙", 2)
@@ -97,13 +102,12 @@ def test_site_navigation_is_not_read_as_text(tmp_path: Path) -> None:
 
 
 def test_consecutive_tables_are_separated_by_one_blank_line(tmp_path: Path) -> None:
-    path = tmp_path / "two.html"
-    path.write_text(
+    document = _read(
+        tmp_path,
         "<html><body><table><tr><td>项目名称</td><td>甲</td></tr></table>"
         "<table><tr><td>绩效指标</td></tr></table><p>说明：无</p><table><tr><td>乙</td></tr></table></body></html>",
-        encoding="utf-8",
+        "two.html",
     )
-    document = load_document(path)
     assert [line.text for line in document.lines] == ["项目名称\t甲", "", "绩效指标", "说明：无", "乙"]
     assert document.lines[2].cells[0].address == "table 2 row 1 col 1"
     assert document.lines[4].cells[0].address == "table 3 row 1 col 1"
@@ -190,19 +194,18 @@ def test_a_utf8_page_that_declares_gb2312_is_read_as_utf8(tmp_path: Path) -> Non
 def test_a_form_after_hundreds_of_unclosed_tags_is_not_lost(tmp_path: Path) -> None:
     # libxml2 drops, without a word, whatever is nested deeper than 256
     # elements unless told otherwise; unclosed <div>/<font> on old pages get there
-    path = tmp_path / "deep.html"
-    path.write_text(
+    document = _read(
+        tmp_path,
         "<html><body>" + "<div><font size=3>段落" * 400 + "<table><tr><td>项目名称</td><td>甲</td></tr></table>",
-        encoding="utf-8",
+        "deep.html",
     )
-    document = load_document(path)
     assert document.lines[-1].text == "项目名称\t甲"
     assert sum(line.text == "段落" for line in document.lines) == 400
 
 
 def test_an_indicator_table_nested_in_a_cell_of_the_form_is_a_table_of_its_own(tmp_path: Path) -> None:
-    path = tmp_path / "nested.html"
-    path.write_text(
+    document = _read(
+        tmp_path,
         "<table border=1>"
         "<tr><td>项目名称</td><td colspan=2>甲项目</td></tr>"
         "<tr><td>年度资金总额</td><td>100</td><td>100</td></tr>"
@@ -212,9 +215,8 @@ def test_an_indicator_table_nested_in_a_cell_of_the_form_is_a_table_of_its_own(t
         "</table></td></tr>"
         "<tr><td>总分</td><td>100</td><td>98</td></tr>"
         "</table>",
-        encoding="utf-8",
+        "nested.html",
     )
-    document = load_document(path)
     assert [line.text for line in document.lines] == [
         "项目名称\t甲项目\t",
         "年度资金总额\t100\t100",
@@ -257,12 +259,23 @@ def test_frames_inside_frames_are_all_read_through(tmp_path: Path) -> None:
 
 
 def test_a_title_spanning_too_many_columns_does_not_widen_the_grid(tmp_path: Path) -> None:
-    path = tmp_path / "wide.html"
-    path.write_text(
+    lines = _read(
+        tmp_path,
         "<table><tr><td colspan='20'>项目支出绩效自评表</td></tr>"
         "<tr><td>项目名称</td><td>甲</td><td>分值</td></tr></table>",
-        encoding="utf-8",
-    )
-    lines = load_document(path).lines
+        "wide.html",
+    ).lines
     assert [len(line.cells) for line in lines] == [3, 3]
     assert (lines[0].cells[0].text, lines[0].cells[0].cols) == ("项目支出绩效自评表", 3)
+
+
+def test_a_block_merged_over_two_rows_and_two_columns(tmp_path: Path) -> None:
+    lines = _read(
+        tmp_path,
+        "<table><tr><td rowspan=2 colspan=2>年度总体目标</td><td>实际完成情况</td></tr>"
+        "<tr><td>已完成</td></tr><tr><td>说明</td><td>甲</td><td>乙</td></tr></table>",
+        "block.html",
+    ).lines
+    assert (lines[0].cells[0].rows, lines[0].cells[0].cols) == (2, 2)
+    assert [line.text for line in lines] == ["年度总体目标\t\t实际完成情况", "\t\t已完成", "说明\t甲\t乙"]
+    assert lines[1].cells[2].address == "table 1 row 2 col 3"
