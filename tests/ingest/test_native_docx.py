@@ -188,3 +188,14 @@ def test_a_block_merged_over_two_rows_and_two_columns(tmp_path: Path) -> None:
     assert (origin.text, origin.rows, origin.cols) == ("年度总体目标", 2, 2)
     assert [line.text for line in lines] == ["年度总体目标\t\t实际完成情况", "\t\t已完成", "说明\t甲\t乙"]
     assert lines[1].cells[2].address == "table 1 row 2 col 3"
+
+
+WRITER_DOCX = Path(__file__).with_name("native_form_writer.docx")  # see make_native_files.py
+
+
+def test_a_docx_written_by_a_word_processor() -> None:
+    # LibreOffice stores merges its own way (and drops the page's layout frame)
+    document = load_document(WRITER_DOCX)
+    assert document.lines[0].text == "首页 > 信息公开 > 财政预决算"
+    assert_merges(document.lines[1:])
+    assert_reads_the_form(WRITER_DOCX, "docx")
