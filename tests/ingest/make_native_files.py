@@ -4,6 +4,8 @@
   merges and number formats.
 - native_form_writer.docx: a DOCX written by a word processor (not by
   python-docx), with that program's own way of storing merges.
+- native_form_calc.xlsx: an XLSX saved by a spreadsheet program, so its
+  formula holds a calculated value (openpyxl writes none).
 
 Both were made on Debian 12 with LibreOffice 7.4 (apt libreoffice-calc-nogui
 and libreoffice-writer-nogui):
@@ -13,7 +15,7 @@ and libreoffice-writer-nogui):
 It writes the form of tests/ingest/native_forms.py as XLSX (with a hidden
 second sheet and a formula, whose value LibreOffice calculates on load) and
 as a saved web page, and converts them with
-``soffice --headless --convert-to xls`` and ``--convert-to docx``.
+``soffice --headless --convert-to xls`` (and ``xlsx``, ``docx``).
 """
 
 from __future__ import annotations
@@ -31,13 +33,14 @@ HERE = Path(__file__).resolve().parent
 
 
 def _convert(source: Path, target: str) -> Path:
+    out = source.parent / "converted"
     subprocess.run(
-        ["soffice", "--headless", "--convert-to", target, "--outdir", str(source.parent), str(source)],
+        ["soffice", "--headless", "--convert-to", target, "--outdir", str(out), str(source)],
         check=True,
         capture_output=True,
         timeout=300,
     )
-    return source.with_suffix("." + target.split(":")[0])
+    return out / (source.stem + "." + target.split(":")[0])
 
 
 def main() -> None:
@@ -52,6 +55,7 @@ def main() -> None:
         hidden.sheet_state = "hidden"
         workbook.save(source)
         shutil.copy(_convert(source, "xls"), HERE / "native_form.xls")
+        shutil.copy(_convert(source, "xlsx"), HERE / "native_form_calc.xlsx")
         page = write_html(Path(tmp) / "native_form_writer.html")
         shutil.copy(_convert(page, "docx:MS Word 2007 XML"), HERE / "native_form_writer.docx")
 

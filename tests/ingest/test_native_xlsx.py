@@ -140,3 +140,15 @@ def test_numbers_their_format_rounds_are_read_as_shown_and_noted(tmp_path: Path)
         "sheet 'Sheet': 2 numbers are shown rounded by their format (Sheet!B1 holds 0.98765, shows 98.77%; "
         "Sheet!B2 holds 403.7, shows 404)"
     ]
+
+
+CALC_XLSX = Path(__file__).with_name("native_form_calc.xlsx")  # saved by LibreOffice: see make_native_files.py
+
+
+def test_a_workbook_saved_by_a_spreadsheet_program_shows_its_formula_values() -> None:
+    document = load_document(CALC_XLSX)
+    total = document.lines[5].cells
+    # J6 holds =E6/D6 under 0.0%; the program stored its value, so no note
+    assert (total[9].text, total[9].address) == ("100.0%", "自评表!J6")
+    assert document.notes == ["sheet '底稿' is hidden: skipped"]
+    assert_merges(document.lines)
