@@ -61,11 +61,11 @@ def test_sheet_margins_hidden_sheets_formulas_and_sheet_order(tmp_path: Path) ->
     path = tmp_path / "book.xlsx"
     workbook.save(path)
     document = load_document(path)
-    # the empty margin (rows 1-2, columns A-B) is not part of the grid, nor
-    # is column F, whose only cell is a formula without a value
-    assert [c.text for c in document.lines[0].cells] == ["项目名称", "甲", ""]
-    assert [c.text for c in document.lines[1].cells] == ["", "403.70", "98.6%"]
-    assert document.lines[1].cells[2].address == "Sheet1!E4"
+    # the empty margin (rows 1-2, columns A-B) is not part of the grid; a
+    # formula saved without its value reads as its text
+    assert [c.text for c in document.lines[0].cells] == ["项目名称", "甲", "", ""]
+    assert [c.text for c in document.lines[1].cells] == ["", "403.70", "98.6%", "=D4*2"]
+    assert document.lines[1].cells[3].address == "Sheet1!F4"
     assert document.lines[2].text == ""  # one blank line between sheets
     assert document.lines[3].cells[0].text == "第二张表"
     assert document.lines[3].cells[0].address == "'My Sheet'!A1"

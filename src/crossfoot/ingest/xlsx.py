@@ -60,10 +60,15 @@ def _cells(sheet: Any, formulas: Any | None, notes: list[str]) -> SheetCells:
         if value is None:
             formula = formulas._cells.get((row, column)) if formulas is not None else None
             if formula is not None and isinstance(formula.value, str) and formula.value.startswith("="):
+                # Programs that write workbooks store a target typed as
+                # "=30个" or "=100%" as a formula and calculate nothing; its
+                # source is what the author wrote, and more use than nothing
+                # for a real formula too (a reviewer sees it, with the note).
                 notes.append(
                     f"{cells.address(row, column)}: formula {formula.value} has no calculated value "
-                    "(the file was saved without calculating it); read as empty"
+                    "(the file was saved without calculating it); read as its text"
                 )
+                cells.put(row, column, formula.value, None)
             continue
         cells.put(row, column, value, cell.number_format)
     cells.merges = [(r.min_row, r.max_row, r.min_col, r.max_col) for r in sheet.merged_cells.ranges]
