@@ -152,3 +152,15 @@ def test_a_workbook_saved_by_a_spreadsheet_program_shows_its_formula_values() ->
     assert (total[9].text, total[9].address) == ("100.0%", "自评表!J6")
     assert document.notes == ["sheet '底稿' is hidden: skipped"]
     assert_merges(document.lines)
+
+
+def test_formula_errors_show_as_excel_shows_them_and_are_noted(tmp_path: Path) -> None:
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet["A1"], sheet["B1"] = "执行率", "#DIV/0!"
+    assert sheet["B1"].data_type == "e"  # openpyxl stores error codes as errors
+    path = tmp_path / "errors.xlsx"
+    workbook.save(path)
+    document = load_document(path)
+    assert document.lines[0].text == "执行率\t#DIV/0!"
+    assert document.notes == ["sheet 'Sheet': formula errors show as Excel shows them (Sheet!B1 #DIV/0!)"]

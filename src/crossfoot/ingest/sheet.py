@@ -45,12 +45,17 @@ class SheetCells:
     merges: list[tuple[int, int, int, int]] = field(default_factory=list)
     #: (address, the value held, the text shown) where the format rounds digits away
     rounded: list[tuple[str, str, str]] = field(default_factory=list)
+    #: (address, error shown) for formula errors such as #NAME? or #DIV/0!
+    errors: list[tuple[str, str]] = field(default_factory=list)
 
     def address(self, row: int, column: int) -> str:
         return f"{_quoted(self.title)}!{column_letter(column)}{row}"
 
-    def put(self, row: int, column: int, value: object, code: str | None) -> None:
-        """A cell's value, shown as its number format shows it."""
+    def put(self, row: int, column: int, value: object, code: str | None, *, error: bool = False) -> None:
+        """A cell's value, shown as its number format shows it; ``error`` marks
+        a formula error, which shows as its code (#NAME?) and is noted."""
+        if error:
+            self.errors.append((self.address(row, column), str(value)))
         if isinstance(value, int | float | Decimal) and not isinstance(value, bool):
             text, exact = shown_number(value, code)
             if not exact:
@@ -58,6 +63,17 @@ class SheetCells:
         else:
             text = display_value(value, code)
         self.text[(row, column)] = text
+
+    def notes(self) -> list[str]:
+        """What a reviewer should know about this sheet's numbers."""
+        notes = []
+        if self.errors:
+            shown = "; ".join(f"{a} {e}" for a, e in self.errors[:5])
+            more = f" and {len(self.errors) - 5} more" if len(self.errors) > 5 else ""
+            notes.append(f"sheet {self.title!r}: formula errors show as Excel shows them ({shown}{more})")
+        if (rounding := self.rounding_note()) is not None:
+            notes.append(rounding)
+        return notes
 
     def rounding_note(self) -> str | None:
         """One note for the numbers whose format shows fewer digits than they

@@ -19,26 +19,27 @@ from crossfoot.ingest.sheet import SheetCells, sheet_table
 __all__ = ["read_xls"]
 
 
-def _value(book: Any, sheet: Any, row: int, column: int) -> tuple[object, str | None]:
-    """A cell's value as Python sees it, and its number format code."""
+def _value(book: Any, sheet: Any, row: int, column: int) -> tuple[object, str | None, bool]:
+    """A cell's value as Python sees it, its number format code, and whether
+    it is a formula error (whose value is then its code, e.g. "#NAME?")."""
     import xlrd  # type: ignore[import-untyped,unused-ignore]
 
     cell = sheet.cell(row, column)
     if cell.ctype in (xlrd.XL_CELL_EMPTY, xlrd.XL_CELL_BLANK):
-        return None, None
+        return None, None, False
     if cell.ctype == xlrd.XL_CELL_ERROR:
-        return str(xlrd.error_text_from_code.get(cell.value, "#ERR")), None
+        return str(xlrd.error_text_from_code.get(cell.value, "#ERR")), None, True
     if cell.ctype == xlrd.XL_CELL_BOOLEAN:
-        return bool(cell.value), None
+        return bool(cell.value), None, False
     xf = book.xf_list[cell.xf_index] if 0 <= cell.xf_index < len(book.xf_list) else None
     fmt = book.format_map.get(xf.format_key) if xf is not None else None
     code = fmt.format_str if fmt is not None else None
     if cell.ctype == xlrd.XL_CELL_DATE:
         try:
-            return xlrd.xldate.xldate_as_datetime(cell.value, book.datemode), code
+            return xlrd.xldate.xldate_as_datetime(cell.value, book.datemode), code, False
         except (ValueError, OverflowError, xlrd.xldate.XLDateError):
-            return cell.value, None
-    return cell.value, code
+            return cell.value, None, False
+    return cell.value, code, False
 
 
 def read_xls(path: Path, data: bytes | None = None) -> Document:
@@ -68,13 +69,12 @@ def _tables(book: Any) -> tuple[list[Table], list[str]]:
         cells = SheetCells(title=sheet.name)
         for row in range(sheet.nrows):
             for column in range(sheet.ncols):
-                value, code = _value(book, sheet, row, column)
+                value, code, error = _value(book, sheet, row, column)
                 if value is not None and value != "":
-                    cells.put(row + 1, column + 1, value, code)
+                    cells.put(row + 1, column + 1, value, code, error=error)
         # xlrd gives half-open 0-based ranges; SheetCells wants 1-based inclusive
         cells.merges = [(r0 + 1, r1, c0 + 1, c1) for r0, r1, c0, c1 in sheet.merged_cells]
-        if (rounding := cells.rounding_note()) is not None:
-            notes.append(rounding)
+        notes.extend(cells.notes())
         table = sheet_table(cells)
         if table is not None:
             tables.append(table)

@@ -70,7 +70,7 @@ def _cells(sheet: Any, formulas: Any | None, notes: list[str]) -> SheetCells:
                 )
                 cells.put(row, column, formula.value, None)
             continue
-        cells.put(row, column, value, cell.number_format)
+        cells.put(row, column, value, cell.number_format, error=cell.data_type == "e")
     cells.merges = [(r.min_row, r.max_row, r.min_col, r.max_col) for r in sheet.merged_cells.ranges]
     # Hidden rows and columns are read (they are part of the form's grid and
     # its merges) but said, since a reviewer in Excel does not see them.
@@ -81,8 +81,7 @@ def _cells(sheet: Any, formulas: Any | None, notes: list[str]) -> SheetCells:
     if hidden_columns:
         letters = ", ".join(column_letter(c) for c in hidden_columns)
         notes.append(f"sheet {sheet.title!r}: hidden columns {letters} hold text; read anyway")
-    if (rounding := cells.rounding_note()) is not None:
-        notes.append(rounding)
+    notes.extend(cells.notes())
     return cells
 
 
