@@ -30,6 +30,14 @@ def test_a_merged_label_stays_in_its_first_row_with_the_rows_below_empty(tmp_pat
     assert document.lines[row].cells[column].address == f"row {row + 1} col {column + 1}"
 
 
+def test_an_excel_utf8_csv_with_a_byte_order_mark(tmp_path: Path) -> None:
+    path = tmp_path / "excel.csv"
+    path.write_bytes("项目名称,甲项目\r\n总分,100\r\n".encode("utf-8-sig"))
+    document = load_document(path)
+    assert document.encoding == "utf-8-sig"
+    assert [line.text for line in document.lines] == ["项目名称\t甲项目", "总分\t100"]
+
+
 def test_gbk_semicolons_and_quoted_line_breaks(tmp_path: Path) -> None:
     path = tmp_path / "export.csv"
     path.write_bytes('项目名称;"甲项目"\n一级指标;"产出\n指标";"1,234.50"\n'.encode("gb18030"))

@@ -44,6 +44,9 @@ def test_addresses_name_table_row_and_column(tmp_path: Path) -> None:
     row, column = OUTPUT_LABEL
     assert document.lines[row].cells[column].address == f"table 1 row {row - 1} col {column + 1}"
     assert document.lines[0].cells[0].address is None  # a paragraph, not a table cell
+    # numbers are the text Word shows, separators and all
+    assert [c.text for c in document.lines[5].cells[2:7]] == ["100000.00", "80000.00", "80,000", "10", "100.00%"]
+    assert document.lines[5].cells[4].address == "table 1 row 4 col 5"
 
 
 def _table_document(path: Path, rows: list[list[str]]) -> tuple[docx.document.Document, docx.table.Table]:
@@ -151,3 +154,48 @@ def test_a_damaged_document_xml_is_refused(tmp_path: Path) -> None:
 
 def test_extract_reads_the_form_from_a_word_document(tmp_path: Path) -> None:
     assert_reads_the_form(write_docx(tmp_path / "form.docx"), "docx")
+
+
+def test_a_text_box_is_read_once_not_with_its_fallback_copy(tmp_path: Path) -> None:
+    from lxml import etree
+
+    document, table = _table_document(tmp_path / "x.docx", [["得分", ""]])
+    paragraph = table.cell(0, 1).paragraphs[0]._p
+    w = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
+    mc = "http://schemas.openxmlformats.org/markup-compatibility/2006"
+    box = etree.fromstring(
+        f'<w:r xmlns:w="{w}" xmlns:mc="{mc}"><mc:AlternateContent>'
+        f"<mc:Choice Requires='wps'><w:drawing><w:txbxContent><w:p><w:r><w:t>98.5</w:t></w:r></w:p></w:txbxContent></w:drawing></mc:Choice>"
+        f"<mc:Fallback><w:pict><w:txbxContent><w:p><w:r><w:t>98.5</w:t></w:r></w:p></w:txbxContent></w:pict></mc:Fallback>"
+        f"</mc:AlternateContent></w:r>"
+    )
+    paragraph.append(box)
+    path = tmp_path / "box.docx"
+    document.save(str(path))
+    (line,) = load_document(path).lines
+    assert [c.text for c in line.cells] == ["得分", "98.5"]
+
+
+def test_a_block_merged_over_two_rows_and_two_columns(tmp_path: Path) -> None:
+    document, table = _table_document(
+        tmp_path / "x.docx", [["年度总体目标", "", "实际完成情况"], ["", "", "已完成"], ["说明", "甲", "乙"]]
+    )
+    table.cell(0, 0).merge(table.cell(1, 1)).text = "年度总体目标"
+    path = tmp_path / "block.docx"
+    document.save(str(path))
+    lines = load_document(path).lines
+    origin = lines[0].cells[0]
+    assert (origin.text, origin.rows, origin.cols) == ("年度总体目标", 2, 2)
+    assert [line.text for line in lines] == ["年度总体目标\t\t实际完成情况", "\t\t已完成", "说明\t甲\t乙"]
+    assert lines[1].cells[2].address == "table 1 row 2 col 3"
+
+
+WRITER_DOCX = Path(__file__).with_name("native_form_writer.docx")  # see make_native_files.py
+
+
+def test_a_docx_written_by_a_word_processor() -> None:
+    # LibreOffice stores merges its own way (and drops the page's layout frame)
+    document = load_document(WRITER_DOCX)
+    assert document.lines[0].text == "首页 > 信息公开 > 财政预决算"
+    assert_merges(document.lines[1:])
+    assert_reads_the_form(WRITER_DOCX, "docx")

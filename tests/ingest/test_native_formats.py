@@ -3,6 +3,8 @@ does not read are refused by name with what to save them as."""
 
 from __future__ import annotations
 
+import json
+import random
 import subprocess
 import sys
 import zipfile
@@ -10,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from crossfoot.errors import UnsupportedFormatError
+from crossfoot.errors import CrossfootError, UnsupportedFormatError
 from crossfoot.ingest import SUPPORTED_SUFFIXES, load_document
 from crossfoot.pipeline import expand_inputs
 from tests.ingest.native_forms import refused, write_csv, write_docx, write_html, write_xlsx
@@ -62,15 +64,23 @@ def test_content_wins_over_a_misleading_name(tmp_path: Path) -> None:
     assert load_document(tab_xls).kind == "text"
 
 
-def test_a_folder_expands_to_every_native_format(tmp_path: Path) -> None:
+def test_a_folder_expands_to_every_native_format_and_names_what_it_refuses(tmp_path: Path) -> None:
     for suffix in (".html", ".htm", ".xlsx", ".xls", ".docx", ".csv"):
         assert suffix in SUPPORTED_SUFFIXES
     write_html(tmp_path / "a.html")
     write_xlsx(tmp_path / "b.xlsx")
     write_docx(tmp_path / "c.docx")
     write_csv(tmp_path / "d.csv")
-    (tmp_path / "e.ofd").write_bytes(b"PK")
-    assert [p.name for p in expand_inputs([tmp_path])] == ["a.html", "b.xlsx", "c.docx", "d.csv"]
+    (tmp_path / "e.doc").write_bytes(_ole_with("WordDocument"))
+    (tmp_path / "f.pptx").write_bytes(b"PK")  # not a form format: not listed
+    assert [p.name for p in expand_inputs([tmp_path])] == ["a.html", "b.xlsx", "c.docx", "d.csv", "e.doc"]
+    done = subprocess.run(
+        [sys.executable, "-m", "crossfoot", "extract", str(tmp_path)], capture_output=True, text=True, timeout=180
+    )
+    # the .doc is reported, not skipped; the four forms are still extracted
+    assert done.returncode == 2
+    assert "e.doc" in done.stderr and "save it as .docx" in done.stderr
+    assert len(done.stdout.splitlines()) == 4
 
 
 def test_one_unreadable_file_is_named_and_the_batch_goes_on(tmp_path: Path) -> None:
@@ -84,3 +94,89 @@ def test_one_unreadable_file_is_named_and_the_batch_goes_on(tmp_path: Path) -> N
     assert str(bad) in done.stderr and "save it as .docx" in done.stderr
     assert "Traceback" not in done.stderr
     assert len(done.stdout.splitlines()) == 1  # the workbook's form was still extracted
+
+
+def test_extract_reads_every_native_format_in_one_run(tmp_path: Path) -> None:
+    # the issue's "done when": crossfoot extract form.html form.xlsx form.xls form.docx form.csv
+    xls = tmp_path / "form.xls"
+    xls.write_bytes(Path(__file__).with_name("native_form.xls").read_bytes())
+    paths = [
+        write_html(tmp_path / "form.html"),
+        write_xlsx(tmp_path / "form.xlsx"),
+        xls,
+        write_docx(tmp_path / "form.docx"),
+        write_csv(tmp_path / "form.csv"),
+    ]
+    done = subprocess.run(
+        [sys.executable, "-m", "crossfoot", "extract", *map(str, paths)], capture_output=True, text=True, timeout=180
+    )
+    assert done.returncode == 0, done.stderr
+    envelopes = [json.loads(line) for line in done.stdout.splitlines()]
+    assert [e["source"]["kind"] for e in envelopes] == ["html", "xlsx", "xls", "docx", "csv"]
+    records = [e["record"] for e in envelopes]
+    # the same form in five formats reads the same, apart from how the file types 年初预算数
+    for record in records:
+        record["funding"]["total"]["initial_budget"] = None
+    assert all(record == records[0] for record in records[1:])
+    assert len(records[0]["indicators"]) == 6
+
+
+def test_two_forms_in_one_workbook_or_page_are_two_forms(tmp_path: Path) -> None:
+    import openpyxl
+
+    book = write_xlsx(tmp_path / "two.xlsx")
+    workbook = openpyxl.load_workbook(book)
+    workbook.copy_worksheet(workbook.worksheets[0])  # a second sheet, a second form
+    workbook.save(book)
+    page = write_html(tmp_path / "two.html")
+    text = page.read_text(encoding="utf-8")
+    start, end = text.index('<table border="1"'), text.index("</table>") + len("</table>")
+    page.write_text(text[:start] + text[start:end] + "<p>&nbsp;</p>" + text[start:end] + text[end:], encoding="utf-8")
+    done = subprocess.run(
+        [sys.executable, "-m", "crossfoot", "extract", str(book), str(page)],
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
+    assert done.returncode == 0, done.stderr
+    envelopes = [json.loads(line) for line in done.stdout.splitlines()]
+    assert [(e["source"]["kind"], e["source"]["form_index"]) for e in envelopes] == [
+        ("xlsx", 0),
+        ("xlsx", 1),
+        ("html", 0),
+        ("html", 1),
+    ]
+    assert all(len(e["record"]["indicators"]) == 6 for e in envelopes)
+
+
+@pytest.mark.parametrize("kind", ["html", "xlsx", "xls", "docx", "csv"])
+def test_damaged_files_fail_as_input_errors_never_with_a_traceback(tmp_path: Path, kind: str) -> None:
+    # cut, overwritten and spliced copies of a good file (fixed seed): each
+    # either reads or raises a CrossfootError that names the file
+    if kind == "xls":
+        good = Path(__file__).with_name("native_form.xls").read_bytes()
+    else:
+        good = {"html": write_html, "xlsx": write_xlsx, "docx": write_docx, "csv": write_csv}[kind](
+            tmp_path / f"good.{kind}"
+        ).read_bytes()
+    rng = random.Random(kind)
+    failures = 0
+    for k in range(30):
+        data = bytearray(good)
+        if k % 3 == 0:
+            data = data[: rng.randrange(1, len(data))]
+        elif k % 3 == 1:
+            for _ in range(rng.randrange(1, 20)):
+                data[rng.randrange(len(data))] = rng.randrange(256)
+        else:
+            at = rng.randrange(len(data))
+            data = data[:at] + bytes(rng.randrange(256) for _ in range(50)) + data[at:]
+        path = tmp_path / f"damaged{k}.{kind}"
+        path.write_bytes(bytes(data))
+        try:
+            load_document(path)
+        except CrossfootError as exc:
+            failures += 1
+            assert exc.path == str(path)
+    if kind in {"xlsx", "docx"}:
+        assert failures > 0  # a damaged zip container is noticed, not read as garbage

@@ -1,7 +1,7 @@
 """XLS workbooks (Excel 97-2003) read with xlrd.
 
 native_form.xls beside this test is the form of native_forms.py, converted
-by LibreOffice 7.4 (``soffice --headless --convert-to xls``); make_native_xls.py
+by LibreOffice 7.4 (``soffice --headless --convert-to xls``); make_native_files.py
 rebuilds it and says how. It adds a formula in J6 (=E6/D6 as 0.0%) and a
 hidden sheet 底稿.
 """

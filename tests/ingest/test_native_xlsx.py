@@ -61,11 +61,11 @@ def test_sheet_margins_hidden_sheets_formulas_and_sheet_order(tmp_path: Path) ->
     path = tmp_path / "book.xlsx"
     workbook.save(path)
     document = load_document(path)
-    # the empty margin (rows 1-2, columns A-B) is not part of the grid, nor
-    # is column F, whose only cell is a formula without a value
-    assert [c.text for c in document.lines[0].cells] == ["项目名称", "甲", ""]
-    assert [c.text for c in document.lines[1].cells] == ["", "403.70", "98.6%"]
-    assert document.lines[1].cells[2].address == "Sheet1!E4"
+    # the empty margin (rows 1-2, columns A-B) is not part of the grid; a
+    # formula saved without its value reads as its text
+    assert [c.text for c in document.lines[0].cells] == ["项目名称", "甲", "", ""]
+    assert [c.text for c in document.lines[1].cells] == ["", "403.70", "98.6%", "=D4*2"]
+    assert document.lines[1].cells[3].address == "Sheet1!F4"
     assert document.lines[2].text == ""  # one blank line between sheets
     assert document.lines[3].cells[0].text == "第二张表"
     assert document.lines[3].cells[0].address == "'My Sheet'!A1"
@@ -106,3 +106,61 @@ def test_extract_reads_the_form_from_a_workbook(tmp_path: Path) -> None:
     record = assert_reads_the_form(write_xlsx(tmp_path / "form.xlsx"), "xlsx")
     # typed as the number 100000 under #,##0.00, displayed and read as 100,000.00
     assert record["funding"]["total"]["initial_budget"] == "100000.00"
+
+
+def test_hidden_rows_and_columns_are_read_and_said(tmp_path: Path) -> None:
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet["A1"], sheet["B2"], sheet["C3"] = "项目名称", "旧指标", "备注"
+    sheet.row_dimensions[2].hidden = True
+    sheet.column_dimensions["C"].hidden = True
+    path = tmp_path / "hidden.xlsx"
+    workbook.save(path)
+    document = load_document(path)
+    assert [line.text for line in document.lines] == ["项目名称\t\t", "\t旧指标\t", "\t\t备注"]
+    assert document.notes == [
+        "sheet 'Sheet': hidden rows 2 hold text; read anyway",
+        "sheet 'Sheet': hidden columns C hold text; read anyway",
+    ]
+
+
+def test_numbers_their_format_rounds_are_read_as_shown_and_noted(tmp_path: Path) -> None:
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet["A1"], sheet["B1"], sheet["C1"] = "执行率", 0.98765, 0.5
+    sheet["B1"].number_format = sheet["C1"].number_format = "0.00%"
+    sheet["A2"], sheet["B2"], sheet["C2"] = "全年执行数", 403.7, 0.1 + 0.2
+    sheet["B2"].number_format = "0"
+    sheet["C2"].number_format = "0.00"  # float noise is not a hidden digit
+    path = tmp_path / "rounded.xlsx"
+    workbook.save(path)
+    document = load_document(path)
+    assert [line.text for line in document.lines] == ["执行率\t98.77%\t50.00%", "全年执行数\t404\t0.30"]
+    assert document.notes == [
+        "sheet 'Sheet': 2 numbers are shown rounded by their format (Sheet!B1 holds 0.98765, shows 98.77%; "
+        "Sheet!B2 holds 403.7, shows 404)"
+    ]
+
+
+CALC_XLSX = Path(__file__).with_name("native_form_calc.xlsx")  # saved by LibreOffice: see make_native_files.py
+
+
+def test_a_workbook_saved_by_a_spreadsheet_program_shows_its_formula_values() -> None:
+    document = load_document(CALC_XLSX)
+    total = document.lines[5].cells
+    # J6 holds =E6/D6 under 0.0%; the program stored its value, so no note
+    assert (total[9].text, total[9].address) == ("100.0%", "自评表!J6")
+    assert document.notes == ["sheet '底稿' is hidden: skipped"]
+    assert_merges(document.lines)
+
+
+def test_formula_errors_show_as_excel_shows_them_and_are_noted(tmp_path: Path) -> None:
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet["A1"], sheet["B1"] = "执行率", "#DIV/0!"
+    assert sheet["B1"].data_type == "e"  # openpyxl stores error codes as errors
+    path = tmp_path / "errors.xlsx"
+    workbook.save(path)
+    document = load_document(path)
+    assert document.lines[0].text == "执行率\t#DIV/0!"
+    assert document.notes == ["sheet 'Sheet': formula errors show as Excel shows them (Sheet!B1 #DIV/0!)"]

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from crossfoot.errors import MissingInputError
 from crossfoot.ingest.document import Cell, Document, Line
-from crossfoot.ingest.formats import GRID_SUFFIXES, READ_FORMATS, sniff_format
+from crossfoot.ingest.formats import GRID_SUFFIXES, READ_FORMATS, REFUSED_SUFFIXES, sniff_format
 from crossfoot.ingest.text import decode_bytes, read_text_dump
 from crossfoot.settings import Settings
 
@@ -16,7 +16,11 @@ __all__ = ["READ_FORMATS", "SUPPORTED_SUFFIXES", "Cell", "Document", "Line", "de
 
 PDF_SUFFIXES = frozenset({".pdf"})
 IMAGE_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".tif", ".tiff"})
-SUPPORTED_SUFFIXES = frozenset({".txt", ".tsv", ".md"}) | PDF_SUFFIXES | IMAGE_SUFFIXES | GRID_SUFFIXES
+#: what a folder expands to: what crossfoot reads, and the publishing formats
+#: it refuses by name (.doc, .ofd), so that a folder run reports those
+SUPPORTED_SUFFIXES = (
+    frozenset({".txt", ".tsv", ".md"}) | PDF_SUFFIXES | IMAGE_SUFFIXES | GRID_SUFFIXES | REFUSED_SUFFIXES
+)
 
 #: native grid formats -> the ingest module whose read_<format> reads them
 _NATIVE_MODULES = {"html": "html", "xlsx": "xlsx", "xls": "xls", "docx": "docx", "csv": "delimited"}

@@ -16,11 +16,12 @@ from typing import Any
 
 from crossfoot.errors import CorruptFileError, NoTableError
 from crossfoot.ingest.document import Document
-from crossfoot.ingest.grid import Blocks, SpanCell, clean_text, document_from_blocks, require
+from crossfoot.ingest.grid import Blocks, SpanCell, clean_text, document_from_blocks, frames_a_table, require
 
 __all__ = ["read_docx"]
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+MC = "{http://schemas.openxmlformats.org/markup-compatibility/2006}"
 
 # Check boxes drawn with the Wingdings symbol font (w:sym), as Hubei's
 # 项目类别/属性 boxes often are: private-use code points of Wingdings 1/2.
@@ -37,6 +38,8 @@ def _run_text(paragraph: Any) -> str:
     deleted revisions (w:delText) and field codes (w:instrText) are not shown."""
     out: list[str] = []
     for node in paragraph.iter(f"{W}t", f"{W}tab", f"{W}br", f"{W}cr", f"{W}sym"):
+        if any(True for _ in node.iterancestors(f"{MC}Fallback")):
+            continue  # Word writes a text box twice: the drawing, and a fallback copy
         if node.tag == f"{W}t":
             out.append(node.text or "")
         elif node.tag == f"{W}tab":
@@ -89,19 +92,21 @@ def _flat_text(cell: Any) -> str:
     return clean_text("\n".join(parts))
 
 
-def _text_lengths(table: Any) -> tuple[int, int]:
-    """(characters in the table's own paragraphs, characters in nested tables)."""
-
-    def size(element: Any) -> int:
-        return sum(len((t.text or "").replace(" ", "")) for t in element.iter(f"{W}t"))
-
-    whole = size(table)
-    inner = sum(size(t) for t in table.iter(f"{W}tbl") if t is not table and _outer_table(t) is table)
-    return whole - inner, inner
+def _chars(element: Any) -> int:
+    return sum(len((t.text or "").replace(" ", "")) for t in element.iter(f"{W}t"))
 
 
-def _outer_table(table: Any) -> Any:
-    return next(table.iterancestors(f"{W}tbl"), None)
+def _frames(row: Any) -> bool:
+    """The row holds a nested table that is a table of its own."""
+    owner = next(row.iterancestors(f"{W}tbl"), None)
+    nested = [t for t in row.iter(f"{W}tbl") if next(t.iterancestors(f"{W}tbl"), None) is owner]
+    return frames_a_table(_chars(row), [(_rows_weight(t), _chars(t)) for t in nested])
+
+
+def _rows_weight(table: Any) -> int:
+    # a one-row frame that itself frames the form weighs as a big table
+    rows = _rows(table)
+    return max(len(rows), 3 if any(_frames(row) for row in rows) else 0)
 
 
 def _span(tc: Any) -> int:
@@ -117,9 +122,8 @@ def _vmerge(tc: Any) -> str | None:
     return "restart" if value == "restart" else "continue"
 
 
-def _grid_rows(table: Any) -> tuple[list[list[SpanCell]], list[list[int]]]:
+def _grid_rows(rows: list[Any]) -> tuple[list[list[SpanCell]], list[list[int]]]:
     """Cells with their row and column spans, and each row's gridBefore gap."""
-    rows = _rows(table)
     # (grid column, span, vMerge state, tc) per row
     laid: list[list[tuple[int, int, str | None, Any]]] = []
     skips: list[list[int]] = []
@@ -159,14 +163,21 @@ class _Reader(Blocks):
                 self.read_table(block)
 
     def read_table(self, element: Any) -> None:
-        own, inner = _text_lengths(element)
-        if inner and inner >= own:
-            for row in _rows(element):
+        # as for HTML: rows that frame a nested table are flow, the rest grid
+        segment: list[Any] = []
+        for row in _rows(element):
+            if _frames(row):
+                self.grid(segment)
+                segment = []
                 for cell in _row_cells(row):
                     self.flow(cell)
-            return
-        rows, skips = _grid_rows(element)
-        self.table(rows, skip=skips)
+            else:
+                segment.append(row)
+        self.grid(segment)
+
+    def grid(self, rows: list[Any]) -> None:
+        spans, skips = _grid_rows(rows)
+        self.table(spans, skip=skips)
 
 
 def read_docx(path: Path, data: bytes | None = None) -> Document:

@@ -13,11 +13,12 @@ from pathlib import Path
 from typing import Literal
 
 from crossfoot.errors import CorruptFileError, UnsupportedFormatError
-from crossfoot.ingest.html import looks_like_html
+from crossfoot.ingest.html import looks_like_html, looks_like_mhtml
 
 __all__ = [
     "GRID_SUFFIXES",
     "READ_FORMATS",
+    "REFUSED_SUFFIXES",
     "Format",
     "sniff_format",
 ]
@@ -27,9 +28,12 @@ Format = Literal["pdf", "image", "html", "xlsx", "xls", "docx", "csv", "text"]
 ZIP_MAGIC = b"PK\x03\x04"
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 
-HTML_SUFFIXES = frozenset({".html", ".htm", ".xhtml", ".shtml"})
+HTML_SUFFIXES = frozenset({".html", ".htm", ".xhtml", ".shtml", ".mht", ".mhtml"})
 XLSX_SUFFIXES = frozenset({".xlsx", ".xlsm"})
-GRID_SUFFIXES = HTML_SUFFIXES | XLSX_SUFFIXES | frozenset({".xls", ".docx", ".csv"})
+GRID_SUFFIXES = HTML_SUFFIXES | XLSX_SUFFIXES | frozenset({".xls", ".et", ".docx", ".csv"})
+#: formats forms are published in that crossfoot refuses with what to save
+#: them as; a folder run lists them too, so each is reported, not skipped
+REFUSED_SUFFIXES = frozenset({".doc", ".wps", ".ofd"})
 
 #: what ``--help`` and the unsupported-format error list as read
 READ_FORMATS = (
@@ -60,7 +64,7 @@ def _zip_format(data: bytes, path: Path) -> Format:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             names = set(archive.namelist())
             mimetype = archive.read("mimetype").decode("ascii", "ignore") if "mimetype" in names else ""
-    except (zipfile.BadZipFile, OSError, ValueError) as exc:
+    except (zipfile.BadZipFile, OSError, ValueError, NotImplementedError, EOFError) as exc:
         raise CorruptFileError(f"a damaged zip container (XLSX/DOCX are zip files): {exc}", path=path) from exc
     if "xl/workbook.xml" in names:
         return "xlsx"
@@ -126,7 +130,7 @@ def sniff_format(path: Path, data: bytes) -> Format:
         return _ole_format(data, path)
     if suffix in {".png", ".jpg", ".jpeg", ".tif", ".tiff"}:
         return "image"  # the image reader names what is wrong with it
-    if suffix in HTML_SUFFIXES or looks_like_html(data[:4096]):
+    if suffix in HTML_SUFFIXES or looks_like_html(data[:4096]) or looks_like_mhtml(data):
         return "html"
     if suffix in XLSX_SUFFIXES | {".docx"}:
         raise CorruptFileError(f"not a {suffix} file: it is not a zip archive, as XLSX/DOCX files are", path=path)

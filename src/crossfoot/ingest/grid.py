@@ -33,6 +33,7 @@ __all__ = [
     "Table",
     "clean_text",
     "document_from_blocks",
+    "frames_a_table",
     "place_spans",
     "require",
     "trim_table",
@@ -43,14 +44,16 @@ NATIVE_HINT = "pip install 'crossfoot[native]'"
 #: a colspan/rowspan beyond this is a broken page, not a form
 MAX_SPAN = 1000
 
-_SPACES = re.compile(r"[ \t\u00a0\u3000\u2002\u2003\u2009\u200b\ufeff]+")
+_SPACES = re.compile(r"[ \t\f\v\u00a0\u3000\u2002\u2003\u2009]+")
+_INVISIBLE = re.compile(r"[\u200b\u200c\u200d\u2060\ufeff\u00ad]")  # zero-width, BOM, soft hyphen
 
 
 def clean_text(text: str) -> str:
     """Cell text as displayed: runs of spaces (incl. &nbsp; and the ideographic
-    space) become one, each line is stripped, empty lines dropped; line breaks
-    inside the cell stay as ``\\n``."""
-    lines = (_SPACES.sub(" ", part).strip() for part in text.replace("\r\n", "\n").replace("\r", "\n").split("\n"))
+    space) become one, characters that show nothing go, each line is stripped,
+    empty lines dropped; line breaks inside the cell stay as ``\\n``."""
+    text = _INVISIBLE.sub("", text).replace("\r\n", "\n").replace("\r", "\n")
+    lines = (_SPACES.sub(" ", part).strip() for part in text.split("\n"))
     return "\n".join(part for part in lines if part)
 
 
@@ -80,7 +83,6 @@ class Table:
     """A placed grid: ``rows[i][j]`` for every row i and grid column j."""
 
     rows: list[list[Placed]]
-    caption: str | None = None
 
 
 @dataclass
@@ -88,7 +90,6 @@ class Paragraph:
     """Text outside any table (a title, a note); one Line of one cell."""
 
     text: str
-    address: str | None = None
 
 
 Block = Table | Paragraph
@@ -144,17 +145,21 @@ def place_spans(
 
 
 def trim_table(table: Table) -> Table:
-    """Drop trailing columns that hold no text and no merge in any row, and
-    collapse runs of empty rows (no text, not inside a merge) into one."""
+    """Drop trailing columns that hold no text in any row, and collapse runs of
+    empty rows (no text, not inside a merge) into one.
+
+    A merged cell that reached into a dropped column ends at the last kept
+    one: a title row with ``colspan="20"`` over a nine-column form, or a merge
+    across A1:J1 above a form in A:I, does not widen the grid with columns in
+    which nothing starts."""
     if not table.rows:
         return table
     width = len(table.rows[0])
-
-    def column_used(j: int) -> bool:
-        return any(row[j].text or row[j].covered or row[j].cols > 1 for row in table.rows)
-
-    while width > 0 and not column_used(width - 1):
+    while width > 0 and not any(row[width - 1].text for row in table.rows):
         width -= 1
+    for row in table.rows:
+        for j, placed in enumerate(row[:width]):
+            placed.cols = min(placed.cols, width - j)
     kept: list[list[Placed]] = []
     for row in table.rows:
         row = row[:width]
@@ -164,11 +169,26 @@ def trim_table(table: Table) -> Table:
         kept.append(row)
     while kept and _row_empty(kept[-1]):
         kept.pop()
-    return Table(kept, caption=table.caption)
+    return Table(kept)
 
 
 def _row_empty(row: list[Placed]) -> bool:
     return not any(p.text or p.covered or p.rows > 1 for p in row)
+
+
+def frames_a_table(row_chars: int, nested: Sequence[tuple[int, int]]) -> bool:
+    """Whether a table row frames a nested table: ``row_chars`` counts the
+    row's text including its nested tables, ``nested`` gives (rows, chars)
+    of each table nested directly in the row.
+
+    Pages wrap the form in layout tables, and some forms put the indicator
+    table inside one cell of the funding table: a nested table of three or
+    more rows is a table of its own, and so is one of two rows that carries
+    most of the row's text; the row around it is then read as flow. A
+    one-row table (a line of check boxes in a 项目属性 cell) stays in its cell.
+    """
+    own = row_chars - sum(chars for _, chars in nested)
+    return any(rows >= 3 or (rows >= 2 and chars >= own) for rows, chars in nested)
 
 
 def require(module: str, what: str, path: Path) -> Any:
@@ -199,16 +219,13 @@ class Blocks:
         rows: Sequence[Sequence[SpanCell]],
         *,
         skip: Sequence[Sequence[int]] | None = None,
-        caption: str | None = None,
     ) -> None:
         if not any(cell.text for row in rows for cell in row):
             return  # a spacer or an empty frame
         self.tables += 1
         number = self.tables
         placed = place_spans(rows, lambda i, j: f"table {number} row {i + 1} col {j + 1}", skip=skip)
-        placed = trim_table(placed)
-        placed.caption = caption
-        self.blocks.append(placed)
+        self.blocks.append(trim_table(placed))
 
     def has_table(self) -> bool:
         return any(isinstance(block, Table) for block in self.blocks)
@@ -238,15 +255,13 @@ def document_from_blocks(
     for block in blocks:
         if isinstance(block, Paragraph):
             if block.text:
-                out.add([Cell(column=0, text=block.text, address=block.address)])
+                out.add([Cell(column=0, text=block.text)])
                 previous_was_table = False
             continue
         if not block.rows:
             continue
         if previous_was_table:
             out.add([Cell(column=0, text="")])
-        if block.caption:
-            out.add([Cell(column=0, text=block.caption)])
         for row in block.rows:
             out.add(
                 [Cell(column=j, text=p.text, rows=p.rows, cols=p.cols, address=p.address) for j, p in enumerate(row)]

@@ -20,10 +20,10 @@ from typing import Any
 
 from crossfoot.errors import CorruptFileError, EmptyInputError, NoTableError
 from crossfoot.ingest.document import Document
-from crossfoot.ingest.grid import Blocks, SpanCell, clean_text, document_from_blocks, require
+from crossfoot.ingest.grid import Blocks, SpanCell, clean_text, document_from_blocks, frames_a_table, require
 from crossfoot.ingest.text import decode_bytes
 
-__all__ = ["decode_html", "looks_like_html", "read_html"]
+__all__ = ["decode_html", "looks_like_html", "looks_like_mhtml", "read_html"]
 
 _SNIFF = re.compile(rb"<(!doctype\s+html|html|head|body|table|meta)[\s>/]", re.IGNORECASE)
 _CHARSET = re.compile(rb"""<meta[^>]*?charset\s*=\s*["']?\s*([-\w.:]+)""", re.IGNORECASE)
@@ -38,11 +38,15 @@ _ENCODING_ALIASES = {
     "cp936": "gb18030",
 }
 
-_SKIP = frozenset({"script", "style", "noscript", "template", "head", "title", "iframe", "object", "select", "svg"})
+# <nav> is the site's menu and breadcrumb: a "2023年度项目支出绩效自评表"
+# link there is not the form's title
+_SKIP = frozenset(
+    {"script", "style", "noscript", "template", "head", "title", "iframe", "object", "select", "svg", "nav"}
+)
 _BLOCK = frozenset(
     {
         "p", "div", "h1", "h2", "h3", "h4", "h5", "h6", "li", "ul", "ol", "center", "section", "article",
-        "header", "footer", "nav", "main", "aside", "blockquote", "pre", "form", "dl", "dt", "dd",
+        "header", "footer", "main", "aside", "blockquote", "pre", "form", "dl", "dt", "dd",
         "address", "hr", "tr", "caption", "figure", "figcaption",
     }
 )  # fmt: skip
@@ -58,19 +62,59 @@ def looks_like_html(head: bytes) -> bool:
     return bool(_SNIFF.search(head[:4096]))
 
 
-def decode_html(data: bytes, path: str) -> tuple[str, str, list[str]]:
-    """(text, encoding, notes): the charset the page declares, when it
-    decodes the bytes; else the text-dump detection (UTF-8, GB18030, Big5)."""
+def looks_like_mhtml(head: bytes) -> bool:
+    """A "single file web page" (.mht/.mhtml, as IE and Word save one): a MIME
+    message whose first HTML part is the page."""
+    head = head[:4096].lower()
+    return b"mime-version:" in head and b"multipart/related" in head
+
+
+def _mhtml_page(data: bytes, path: Path) -> tuple[bytes, str | None]:
+    """The HTML part of an MHTML file and the charset its MIME header names."""
+    import email
+    import email.policy
+
+    message = email.message_from_bytes(data, policy=email.policy.compat32)
+    for part in message.walk():
+        if part.get_content_type() == "text/html":
+            payload = part.get_payload(decode=True)
+            if isinstance(payload, bytes):
+                return payload, part.get_content_charset()
+    raise CorruptFileError("a web archive (MHTML) without an HTML part", path=path)
+
+
+def decode_html(data: bytes, path: str, charset: str | None = None) -> tuple[str, str, list[str]]:
+    """(text, encoding, notes): by ``charset`` (an MHTML part's MIME charset)
+    or the charset the page declares, when it decodes the bytes; else UTF-8,
+    then GB18030, then the text-dump detection (which names the failure)."""
     notes: list[str] = []
     head = data[:8192]
     found = _XML_ENCODING.search(head) or _CHARSET.search(head)
-    if found and not data.startswith((b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff")):
-        declared = found.group(1).decode("ascii", errors="ignore").lower()
-        encoding = _ENCODING_ALIASES.get(declared, declared)
+    declared = charset or (found.group(1).decode("ascii", errors="ignore") if found else None)
+    if declared and not data.isascii() and _ENCODING_ALIASES.get(declared.lower()) == "gb18030":
+        # Valid UTF-8 with Chinese in it is never GBK text by accident, while
+        # GB18030 decodes UTF-8 bytes into plausible nonsense: a page saved
+        # as UTF-8 that still declares gb2312 must be read as UTF-8.
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError:
+            pass
+        else:
+            notes.append(f"the page declares charset {declared} but is UTF-8; read as UTF-8")
+            return text, "utf-8", notes
+    if declared and not data.startswith((b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff")):
+        encoding = _ENCODING_ALIASES.get(declared.lower(), declared.lower())
         try:
             return data.decode(encoding), encoding, notes
         except (LookupError, UnicodeDecodeError):
             notes.append(f"the page declares charset {declared}, which does not decode it; detected instead")
+    # Markup dilutes the share of Chinese that decode_bytes wants from a text
+    # dump, so a page gets the two encodings government sites use first.
+    for encoding in ("utf-8", "gb18030"):
+        try:
+            return data.decode(encoding), encoding, notes
+        except UnicodeDecodeError:
+            continue
     text, encoding = decode_bytes(data, path)
     return text, encoding, notes
 
@@ -81,36 +125,50 @@ def _tag(element: Any) -> str:
 
 
 def _hidden(element: Any) -> bool:
-    return element.get("hidden") is not None or bool(_HIDDEN_STYLE.search(element.get("style") or ""))
+    return (
+        element.get("hidden") is not None
+        or element.get("role") == "navigation"
+        or bool(_HIDDEN_STYLE.search(element.get("style") or ""))
+    )
 
 
-def _pieces(element: Any, pre: bool = False) -> Iterator[Any]:
+def _pieces(element: Any) -> Iterator[Any]:
     """The flow of an element: text pieces, "\\n" for a line break, and
-    nested ``<table>`` elements, in document order (tails excluded)."""
-    tag = _tag(element)
-    if not tag or tag in _SKIP or _hidden(element):
-        return
-    if tag == "table":
-        yield element
-        return
-    if tag == "br":
-        yield "\n"
-        return
-    if tag == "input" and (element.get("type") or "").lower() in {"checkbox", "radio"}:
-        yield "☑" if element.get("checked") is not None else "☐"
-        return
-    pre = pre or tag == "pre"
-    block = tag in _BLOCK
-    if block:
-        yield "\n"
-    if element.text:
-        yield _source_text(element.text, pre)
-    for child in element:
-        yield from _pieces(child, pre)
-        if child.tail:
-            yield _source_text(child.tail, pre)
-    if block:
-        yield "\n"
+    nested ``<table>`` elements, in document order (its tail excluded).
+
+    Iterative, not recursive: old pages nest unclosed ``<font>`` tags
+    thousands deep, past Python's recursion limit."""
+    stack: list[Any] = [(element, False)]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            yield item
+            continue
+        node, pre = item
+        tag = _tag(node)
+        if not tag or tag in _SKIP or _hidden(node):
+            continue
+        if tag == "table":
+            yield node
+            continue
+        if tag == "br":
+            yield "\n"
+            continue
+        if tag == "input" and (node.get("type") or "").lower() in {"checkbox", "radio"}:
+            yield "☑" if node.get("checked") is not None else "☐"
+            continue
+        pre = pre or tag == "pre"
+        block = tag in _BLOCK
+        sequence: list[Any] = ["\n"] if block else []
+        if node.text:
+            sequence.append(_source_text(node.text, pre))
+        for child in node:
+            sequence.append((child, pre))
+            if child.tail:
+                sequence.append(_source_text(child.tail, pre))
+        if block:
+            sequence.append("\n")
+        stack.extend(reversed(sequence))
 
 
 def _source_text(text: str, pre: bool) -> str:
@@ -143,12 +201,27 @@ def _flat_text(element: Any) -> str:
     return clean_text("".join(out))
 
 
-def _text_lengths(table: Any) -> tuple[int, int]:
-    """(characters in the table's own cells, characters inside inner tables)."""
-    outermost = [t for t in table.iterdescendants("table") if next(t.iterancestors("table")) is table]
-    inner = sum(len(_SOURCE_SPACE.sub("", t.text_content())) for t in outermost)
-    whole = len(_SOURCE_SPACE.sub("", table.text_content()))
-    return whole - inner, inner
+def _visible_chars(element: Any) -> int:
+    text = "".join(element.xpath(".//text()[not(ancestor::script) and not(ancestor::style)]"))
+    return len(_SOURCE_SPACE.sub("", text))
+
+
+def _frames(row: Any) -> bool:
+    """The row holds a nested table that is a table of its own."""
+    owner = _parent_table(row)
+    nested = [t for t in row.iterdescendants("table") if _parent_table(t) is owner]
+    return frames_a_table(_visible_chars(row), [(_rows_weight(t), _visible_chars(t)) for t in nested])
+
+
+def _rows_weight(table: Any) -> int:
+    # a one-row layout table that itself frames the form weighs as a big table,
+    # so frames inside frames (common on old portals) are all read through
+    rows = _rows(table)
+    return max(len(rows), 3 if any(_frames(row) for row in rows) else 0)
+
+
+def _parent_table(table: Any) -> Any:
+    return next(table.iterancestors("table"), None)
 
 
 class _Reader(Blocks):
@@ -164,21 +237,20 @@ class _Reader(Blocks):
         self.paragraphs("".join(buffer))
 
     def read_table(self, element: Any) -> None:
-        own, inner = _text_lengths(element)
-        if inner and inner >= own:
-            # layout: the page skeleton wraps the content; read it as flow
-            for caption in element.xpath("./caption"):
-                self.flow(caption)
-            for row in _rows(element):
+        for caption in element.xpath("./caption"):
+            self.flow(caption)
+        # Rows that frame a nested table are read as flow (their text as
+        # lines, the nested table as a table); the rows between them are grid.
+        segment: list[list[SpanCell]] = []
+        for row in _rows(element):
+            if _frames(row):
+                self.table(segment)
+                segment = []
                 for cell in _cells(row):
                     self.flow(cell)
-            return
-        rows = [
-            [SpanCell(_flat_text(cell), _span(cell, "rowspan"), _span(cell, "colspan")) for cell in _cells(row)]
-            for row in _rows(element)
-        ]
-        captions = [_flat_text(c) for c in element.xpath("./caption")]
-        self.table(rows, caption=" ".join(c for c in captions if c) or None)
+            else:
+                segment.append([SpanCell(_flat_text(c), _span(c, "rowspan"), _span(c, "colspan")) for c in _cells(row)])
+        self.table(segment)
 
 
 def read_html(path: Path, data: bytes | None = None) -> Document:
@@ -186,17 +258,23 @@ def read_html(path: Path, data: bytes | None = None) -> Document:
     data = path.read_bytes() if data is None else data
     if not data.strip():
         raise EmptyInputError("empty file", path=path)
+    page, charset = _mhtml_page(data, path) if looks_like_mhtml(data) else (data, None)
     html = require("lxml.html", "HTML", path)
     etree = require("lxml.etree", "HTML", path)
-    text, encoding, notes = decode_html(data, str(path))
+    text, encoding, notes = decode_html(page, str(path), charset)
     text = _XML_DECLARATION.sub("", text, count=1)
     try:
-        root = html.document_fromstring(text)
+        # huge_tree: without it libxml2 silently drops whatever is nested
+        # deeper than 256 elements, and unclosed tags on old pages get there
+        root = html.document_fromstring(text, parser=html.HTMLParser(huge_tree=True))
     except (etree.ParserError, ValueError) as exc:
         raise CorruptFileError(f"cannot parse as HTML ({exc})", path=path) from exc
     reader = _Reader()
     body = root.find("body")
-    reader.flow(body if body is not None else root)
+    try:
+        reader.flow(body if body is not None else root)
+    except RecursionError as exc:  # tables nested inside tables hundreds deep
+        raise CorruptFileError("tables nested too deeply to read", path=path) from exc
     if not reader.has_table():
         raise NoTableError("the page holds no <table>: the form must be a table", path=path)
     return document_from_blocks(reader.blocks, path=path, data=data, kind="html", encoding=encoding, notes=notes)

@@ -15,11 +15,10 @@ import datetime as dt
 import re
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
-__all__ = ["display_number", "display_value", "general"]
+__all__ = ["display_number", "display_value", "general", "shown_number"]
 
 _BRACKETS = re.compile(r"\[[^\]]*\]")  # [Red], [$-804], [>=100]
 _QUOTED = re.compile(r'"([^"]*)"')
-_DATE_CODES = re.compile(r"(?<![\\])[yYdDhHsS]|(?<![0#?.])m", re.IGNORECASE)
 
 
 def general(value: float | int | Decimal) -> str:
@@ -58,34 +57,47 @@ def _literal_free(code: str) -> str:
 
 def display_number(value: float | int | Decimal, code: str | None) -> str:
     """Format a number by an Excel number-format code, as Excel shows it."""
+    return shown_number(value, code)[0]
+
+
+def shown_number(value: float | int | Decimal, code: str | None) -> tuple[str, bool]:
+    """(the text Excel shows, whether it shows every digit of the value).
+
+    The second is False when the format rounds digits away (a ratio of
+    0.98765 under ``0.00%`` shows 98.77%), which a reviewer may want to know;
+    float noise (0.1+0.2) does not count, as General would not show it."""
     try:
         number = Decimal(str(value))
     except InvalidOperation:
-        return str(value)
+        return str(value), True
+    if not number.is_finite():
+        return str(value), True
     if not code or code.strip().lower() in {"general", "@"}:
-        return general(number)
+        return general(number), True
     section, own_sign = _section(code, number)
     skeleton = _literal_free(section)
     if not re.search(r"[0#?]", skeleton):
         # a section of literal text only (e.g. "-" for zero in accounting)
-        return _literals(section, "").strip() or general(number)
+        return _literals(section, "").strip() or general(number), number == 0
     if "%" in skeleton:
         number *= 100 ** skeleton.count("%")
     integer_part, _, fraction = skeleton.partition(".")
     places = len(re.findall(r"[0#?]", fraction.split("e")[0].split("E")[0]))
-    grouping = "," in integer_part
-    # a trailing comma scales by a thousand (0.0, shows thousands)
-    trailing = re.search(r"[0#?](,+)(?:[^0#?]|$)", integer_part + ".")
-    if trailing and not fraction:
+    grouping = bool(re.search(r"[0#?],+[0#?]", integer_part))
+    # commas right after the last digit placeholder scale by a thousand each
+    # ("#,##0," shows thousands, "0.0,," millions)
+    trailing = re.search(r"[0#?](,+)[^0#?]*$", skeleton)
+    if trailing:
         number /= Decimal(1000) ** len(trailing.group(1))
     if re.search(r"[eE][+-]", skeleton):
-        return general(number)  # scientific notation: no form prints it
+        return general(number), True  # scientific notation: no form prints it
     rounded = abs(number).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
     text = f"{rounded:,.{places}f}" if grouping else f"{rounded:.{places}f}"
     if re.fullmatch(r"[#?,]*", integer_part.strip()) and text.startswith("0") and places:
         text = text[1:]  # "#.00" shows .50, no leading zero
     sign = "-" if number < 0 and not own_sign and rounded != 0 else ""
-    return _literals(section, sign + text).strip()
+    exact = Decimal(general(abs(number))) == rounded
+    return _literals(section, sign + text).strip(), exact
 
 
 def _literals(section: str, number_text: str) -> str:
@@ -123,13 +135,6 @@ def _literals(section: str, number_text: str) -> str:
     if not placed:
         out.append(number_text)
     return "".join(out)
-
-
-def is_date_code(code: str | None) -> bool:
-    """True for a date/time format (y, d, h, s, or m away from digits)."""
-    if not code:
-        return False
-    return bool(_DATE_CODES.search(_QUOTED.sub("", _BRACKETS.sub("", code))))
 
 
 def display_value(value: object, code: str | None) -> str:

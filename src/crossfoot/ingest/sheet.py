@@ -10,8 +10,10 @@ keeps each cell's real address.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from decimal import Decimal
 
 from crossfoot.ingest.grid import Placed, Table, clean_text, trim_table
+from crossfoot.ingest.numfmt import display_value, general, shown_number
 
 __all__ = ["SheetCells", "column_letter", "sheet_table"]
 
@@ -41,9 +43,47 @@ class SheetCells:
     title: str
     text: dict[tuple[int, int], str] = field(default_factory=dict)
     merges: list[tuple[int, int, int, int]] = field(default_factory=list)
+    #: (address, the value held, the text shown) where the format rounds digits away
+    rounded: list[tuple[str, str, str]] = field(default_factory=list)
+    #: (address, error shown) for formula errors such as #NAME? or #DIV/0!
+    errors: list[tuple[str, str]] = field(default_factory=list)
 
     def address(self, row: int, column: int) -> str:
         return f"{_quoted(self.title)}!{column_letter(column)}{row}"
+
+    def put(self, row: int, column: int, value: object, code: str | None, *, error: bool = False) -> None:
+        """A cell's value, shown as its number format shows it; ``error`` marks
+        a formula error, which shows as its code (#NAME?) and is noted."""
+        if error:
+            self.errors.append((self.address(row, column), str(value)))
+        if isinstance(value, int | float | Decimal) and not isinstance(value, bool):
+            text, exact = shown_number(value, code)
+            if not exact:
+                self.rounded.append((self.address(row, column), general(value), text))
+        else:
+            text = display_value(value, code)
+        self.text[(row, column)] = text
+
+    def notes(self) -> list[str]:
+        """What a reviewer should know about this sheet's numbers."""
+        notes = []
+        if self.errors:
+            shown = "; ".join(f"{a} {e}" for a, e in self.errors[:5])
+            more = f" and {len(self.errors) - 5} more" if len(self.errors) > 5 else ""
+            notes.append(f"sheet {self.title!r}: formula errors show as Excel shows them ({shown}{more})")
+        if (rounding := self.rounding_note()) is not None:
+            notes.append(rounding)
+        return notes
+
+    def rounding_note(self) -> str | None:
+        """One note for the numbers whose format shows fewer digits than they
+        hold: the record reads what is shown, as on paper; a reviewer may
+        want to know the sheet holds more."""
+        if not self.rounded:
+            return None
+        examples = "; ".join(f"{a} holds {held}, shows {shown}" for a, held, shown in self.rounded[:3])
+        more = f" and {len(self.rounded) - 3} more" if len(self.rounded) > 3 else ""
+        return f"sheet {self.title!r}: {len(self.rounded)} numbers are shown rounded by their format ({examples}{more})"
 
 
 def sheet_table(cells: SheetCells) -> Table | None:

@@ -14,31 +14,32 @@ from typing import Any
 from crossfoot.errors import CorruptFileError, EmptyInputError
 from crossfoot.ingest.document import Document
 from crossfoot.ingest.grid import Table, document_from_blocks, require
-from crossfoot.ingest.numfmt import display_value
 from crossfoot.ingest.sheet import SheetCells, sheet_table
 
 __all__ = ["read_xls"]
 
 
-def _value(book: Any, sheet: Any, row: int, column: int) -> str:
+def _value(book: Any, sheet: Any, row: int, column: int) -> tuple[object, str | None, bool]:
+    """A cell's value as Python sees it, its number format code, and whether
+    it is a formula error (whose value is then its code, e.g. "#NAME?")."""
     import xlrd  # type: ignore[import-untyped,unused-ignore]
 
     cell = sheet.cell(row, column)
     if cell.ctype in (xlrd.XL_CELL_EMPTY, xlrd.XL_CELL_BLANK):
-        return ""
+        return None, None, False
     if cell.ctype == xlrd.XL_CELL_ERROR:
-        return str(xlrd.error_text_from_code.get(cell.value, "#ERR"))
+        return str(xlrd.error_text_from_code.get(cell.value, "#ERR")), None, True
     if cell.ctype == xlrd.XL_CELL_BOOLEAN:
-        return display_value(bool(cell.value), None)
-    xf = book.xf_list[cell.xf_index]
-    fmt = book.format_map.get(xf.format_key)
+        return bool(cell.value), None, False
+    xf = book.xf_list[cell.xf_index] if 0 <= cell.xf_index < len(book.xf_list) else None
+    fmt = book.format_map.get(xf.format_key) if xf is not None else None
     code = fmt.format_str if fmt is not None else None
     if cell.ctype == xlrd.XL_CELL_DATE:
         try:
-            return display_value(xlrd.xldate.xldate_as_datetime(cell.value, book.datemode), code)
+            return xlrd.xldate.xldate_as_datetime(cell.value, book.datemode), code, False
         except (ValueError, OverflowError, xlrd.xldate.XLDateError):
-            return display_value(cell.value, None)
-    return display_value(cell.value, code)
+            return cell.value, None, False
+    return cell.value, code, False
 
 
 def read_xls(path: Path, data: bytes | None = None) -> Document:
@@ -49,6 +50,16 @@ def read_xls(path: Path, data: bytes | None = None) -> Document:
         book = xlrd.open_workbook(file_contents=data, formatting_info=True, on_demand=False, logfile=_Discard())
     except Exception as exc:  # xlrd raises its own errors, struct and index errors on damaged files
         raise CorruptFileError(f"cannot read as an XLS workbook ({type(exc).__name__}: {exc})", path=path) from exc
+    try:
+        tables, notes = _tables(book)
+    except Exception as exc:  # xlrd opened it, but its records contradict each other
+        raise CorruptFileError(f"a damaged XLS workbook ({type(exc).__name__}: {exc})", path=path) from exc
+    if not tables:
+        raise EmptyInputError("the workbook has no visible sheet with text", path=path)
+    return document_from_blocks(tables, path=path, data=data, kind="xls", notes=notes)
+
+
+def _tables(book: Any) -> tuple[list[Table], list[str]]:
     notes: list[str] = []
     tables: list[Table] = []
     for sheet in book.sheets():
@@ -58,17 +69,16 @@ def read_xls(path: Path, data: bytes | None = None) -> Document:
         cells = SheetCells(title=sheet.name)
         for row in range(sheet.nrows):
             for column in range(sheet.ncols):
-                text = _value(book, sheet, row, column)
-                if text:
-                    cells.text[(row + 1, column + 1)] = text
+                value, code, error = _value(book, sheet, row, column)
+                if value is not None and value != "":
+                    cells.put(row + 1, column + 1, value, code, error=error)
         # xlrd gives half-open 0-based ranges; SheetCells wants 1-based inclusive
         cells.merges = [(r0 + 1, r1, c0 + 1, c1) for r0, r1, c0, c1 in sheet.merged_cells]
+        notes.extend(cells.notes())
         table = sheet_table(cells)
         if table is not None:
             tables.append(table)
-    if not tables:
-        raise EmptyInputError("the workbook has no visible sheet with text", path=path)
-    return document_from_blocks(tables, path=path, data=data, kind="xls", notes=notes)
+    return tables, notes
 
 
 class _Discard:
