@@ -229,3 +229,21 @@ def test_a_file_given_twice_is_read_once(samples: Path, tmp_path: Path) -> None:
     code, stdout, _ = invoke("extract", samples / FOUR, samples / FOUR, samples)
     assert code == 0
     assert len(stdout.splitlines()) == 22
+
+
+def test_an_unreachable_endpoint_is_found_before_the_output_is_touched(
+    samples: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Item 6: with --backend llm the endpoint is probed first: exit 3, the old
+    output intact and no partial started."""
+    monkeypatch.setenv("CROSSFOOT_LLM_API_KEY", "x")
+    monkeypatch.setenv("CROSSFOOT_LLM_BASE_URL", "http://127.0.0.1:9/v1")
+    for name in ("http_proxy", "https_proxy", "all_proxy", "HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY"):
+        monkeypatch.delenv(name, raising=False)
+    out = tmp_path / "prev.jsonl"
+    out.write_text("earlier results\n", encoding="utf-8")
+    code, _, stderr = invoke("extract", samples, "--backend", "llm", "-o", out)
+    assert code == 3
+    assert "cannot connect to http://127.0.0.1:9/v1" in stderr
+    assert out.read_text(encoding="utf-8") == "earlier results\n"
+    assert not out.with_name("prev.jsonl.partial").exists()

@@ -9,6 +9,7 @@ summary describe the whole output file.
 from __future__ import annotations
 
 import time
+import urllib.request
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -85,10 +86,12 @@ def _track_llm_forms(extractor: Extractor, progress: Progress) -> None:
 
 
 def _preflight(extractor: Extractor) -> None:
-    """Raise LLMUnavailableError before any output is touched (no key, no extra)."""
+    """Raise LLMUnavailableError before any output is touched: no key, no
+    extra, or an endpoint that does not accept a connection (not probed
+    behind a proxy, which is what a probe would reach)."""
     check = getattr(extractor, "check_available", None)
     if callable(check):
-        check()
+        check(probe=not urllib.request.getproxies())
 
 
 def _already_done(path: Path, resumed: Resumed, done_paths: set[str]) -> bool:

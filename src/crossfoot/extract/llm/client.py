@@ -24,7 +24,9 @@ import email.utils
 import json
 import logging
 import re
+import socket
 import time
+import urllib.parse
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextvars import ContextVar
 from datetime import UTC, datetime
@@ -160,6 +162,26 @@ class LLMClient:
                 "(any non-empty value for a local server), or use --backend rules"
             )
             raise self.unavailable
+
+    def probe(self) -> None:
+        """Raise LLMUnavailableError when the endpoint's host does not accept a
+        TCP connection (within the connect timeout). No request is sent and no
+        token spent; a replay needs no endpoint. Behind an HTTP proxy the
+        caller should skip this: the proxy, not the host, is what is reached."""
+        self.check_available()
+        if self.replaying:
+            return
+        url = urllib.parse.urlsplit(self.settings.llm_base_url or DEFAULT_BASE_URL)
+        port = url.port or (443 if url.scheme == "https" else 80)
+        try:
+            with socket.create_connection((url.hostname or "", port), timeout=self.settings.llm_connect_timeout_s):
+                pass
+        except OSError as exc:
+            self.unavailable = LLMUnavailableError(
+                f"cannot connect to {url.geturl()}: {exc.strerror or exc}; check CROSSFOOT_LLM_BASE_URL, "
+                "or use --backend rules"
+            )
+            raise self.unavailable from exc
 
     @contextlib.contextmanager
     def cassette(self) -> Iterator[None]:

@@ -70,9 +70,13 @@ class LLMExtractor:
 
     # -- the Extractor protocol ----------------------------------------------
 
-    def check_available(self) -> None:
-        """Raise LLMUnavailableError (no key, no extra) before a batch touches its output."""
-        self.client.check_available()
+    def check_available(self, *, probe: bool = True) -> None:
+        """Raise LLMUnavailableError (no key, no extra, or, with ``probe``, a
+        host that cannot be reached) before a batch touches its output."""
+        if probe:
+            self.client.probe()
+        else:
+            self.client.check_available()
 
     def extract(self, form: FormSlice, siblings: list[FormSlice]) -> ExtractionResult:
         key = form_key(form)
