@@ -26,9 +26,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import defer
 
 from crossfoot.errors import StoreError
-from crossfoot.model import FUNDING_COLUMNS, FUNDING_ROWS, Envelope, FormSource, Record, SourceSpan
+from crossfoot.model import FUNDING_COLUMNS, FUNDING_ROWS, Envelope, Finding, FormSource, Record, SourceSpan
 from crossfoot.review.edits import RECORD_SCALARS, value_at
-from crossfoot.review.items import load_findings
+from crossfoot.review.items import findings_by_version
 from crossfoot.review.store import Store
 from crossfoot.review.tables import DocumentRow, FormRow, RecordVersionRow
 from crossfoot.review.view import INDICATOR_COLUMNS
@@ -111,36 +111,43 @@ def iter_export_items(store: Store, status: str | None = None, *, form_id: int |
             query = query.where(FormRow.status == status)
         if form_id is not None:
             query = query.where(FormRow.id == form_id)
-        for form, document, version_row in session.execute(query.execution_options(yield_per=200)):
-            envelope = Envelope(
-                source=FormSource(
-                    path=document.path,
-                    form_index=form.form_index,
-                    first_line=form.first_line,
-                    last_line=form.last_line,
-                    encoding=document.encoding,
-                    sha256=document.sha256,
-                    kind=document.kind,
-                    form_count=form.form_count,
-                    template=form.template,
-                ),
-                backend=form.backend,
-                record=_stored_record(form.id, version_row.record),
-                provenance={k: [SourceSpan.model_validate(s) for s in v] for k, v in version_row.provenance.items()},
-                findings=load_findings(session, version_row.id),
-                error=version_row.error,
-                meta={
-                    "review": {
-                        "form_id": form.id,
-                        "status": form.status,
-                        "version": form.version,
-                        "record_version": form.record_number,
-                        "reviewed_by": form.reviewed_by,
-                        "reviewed_at": form.reviewed_at.isoformat() if form.reviewed_at else None,
-                    }
-                },
-            )
-            yield ExportItem(form, document, envelope)
+        result = session.execute(query.execution_options(yield_per=200))
+        for chunk in result.partitions():
+            findings = findings_by_version(session, [version_row.id for _, _, version_row in chunk])
+            for form, document, version_row in chunk:
+                yield _item(form, document, version_row, findings.get(version_row.id, []))
+
+
+def _item(form: FormRow, document: DocumentRow, version_row: RecordVersionRow, findings: list[Finding]) -> ExportItem:
+    envelope = Envelope(
+        source=FormSource(
+            path=document.path,
+            form_index=form.form_index,
+            first_line=form.first_line,
+            last_line=form.last_line,
+            encoding=document.encoding,
+            sha256=document.sha256,
+            kind=document.kind,
+            form_count=form.form_count,
+            template=form.template,
+        ),
+        backend=form.backend,
+        record=_stored_record(form.id, version_row.record),
+        provenance={k: [SourceSpan.model_validate(s) for s in v] for k, v in version_row.provenance.items()},
+        findings=findings,
+        error=version_row.error,
+        meta={
+            "review": {
+                "form_id": form.id,
+                "status": form.status,
+                "version": form.version,
+                "record_version": form.record_number,
+                "reviewed_by": form.reviewed_by,
+                "reviewed_at": form.reviewed_at.isoformat() if form.reviewed_at else None,
+            }
+        },
+    )
+    return ExportItem(form, document, envelope)
 
 
 def write_jsonl(items: Iterable[ExportItem], out: IO[str]) -> None:

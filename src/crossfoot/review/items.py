@@ -148,19 +148,33 @@ def store_findings(session: Session, record_version_id: int, findings: list[Find
         )
 
 
+def _finding(row: FindingRow) -> Finding:
+    return Finding(
+        code=row.code,
+        severity=Severity(row.severity),
+        message=row.message,
+        fields=list(row.fields),
+        printed=row.printed,
+        expected=row.expected,
+        repair=Repair.model_validate(row.repair) if row.repair else None,
+    )
+
+
 def load_findings(session: Session, record_version_id: int) -> list[Finding]:
     rows = session.scalars(
         select(FindingRow).where(FindingRow.record_version_id == record_version_id).order_by(FindingRow.position)
     ).all()
-    return [
-        Finding(
-            code=row.code,
-            severity=Severity(row.severity),
-            message=row.message,
-            fields=list(row.fields),
-            printed=row.printed,
-            expected=row.expected,
-            repair=Repair.model_validate(row.repair) if row.repair else None,
-        )
-        for row in rows
-    ]
+    return [_finding(row) for row in rows]
+
+
+def findings_by_version(session: Session, record_version_ids: list[int]) -> dict[int, list[Finding]]:
+    """The findings of many record versions in one query (exports read them a batch at a time)."""
+    found: dict[int, list[Finding]] = {}
+    query = (
+        select(FindingRow)
+        .where(FindingRow.record_version_id.in_(record_version_ids))
+        .order_by(FindingRow.record_version_id, FindingRow.position)
+    )
+    for row in session.scalars(query):
+        found.setdefault(row.record_version_id, []).append(_finding(row))
+    return found
