@@ -320,6 +320,17 @@ def sichuan_budget() -> list[Form]:
         True,
         other=("5.00", "5.00", "4.97"),
     )
+    # the only form whose 'other' rows differ: a reader that files the 单位资金 row
+    # (all zeros) as funding.other is reading the form too
+    f.alternatives = {
+        f"funding.other.{k}": [v]
+        for k, v in {
+            "initial_budget": "0.00",
+            "annual_budget": "0.00",
+            "executed": "0.00",
+            "execution_rate": "0.00",
+        }.items()
+    }
     forms.append(f)
 
     f = sc_form(
