@@ -217,10 +217,10 @@ def _table_rows(page: PageText, boxes: list[Box]) -> tuple[list[Row], list[Box]]
                 held.setdefault(owner, []).append(piece)
     grid: dict[int, dict[int, list[Box]]] = {}
     corner: dict[tuple[int, int], Rect] = {}
-    for index, cell in enumerate(cells):
-        r, c = _nearest(tops, cell.top), _nearest(xs, cell.x0)
+    for index, ruled in enumerate(cells):
+        r, c = _nearest(tops, ruled.top), _nearest(xs, ruled.x0)
         grid.setdefault(r, {}).setdefault(c, []).extend(held.get(index, []))
-        corner.setdefault((r, c), cell)
+        corner.setdefault((r, c), ruled)
     # A row of empty cells would read as a page break (a blank line) downstream.
     kept = [r for r, cols in sorted(grid.items()) if any(b.text.strip() for boxes in cols.values() for b in boxes)]
     rows: list[Row] = []
