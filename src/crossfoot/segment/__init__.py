@@ -11,7 +11,7 @@ from crossfoot.errors import NoFormError
 from crossfoot.ingest.document import Document, Line
 from crossfoot.lexicon import Lexicon, label_key, load_lexicon
 
-__all__ = ["FormSlice", "compact", "is_page_furniture", "split_forms"]
+__all__ = ["FormSlice", "compact", "is_page_furniture", "split_forms", "without_page_furniture"]
 
 _TITLE_MARK = "自评表"
 
@@ -58,6 +58,30 @@ def is_page_furniture(line: Line) -> bool:
     if not filled or len(filled) > 2:
         return False
     return all(_PREAMBLE.search(compact(c.text)) or _PAGE_MARK.search(compact(c.text)) for c in filled)
+
+
+def without_page_furniture(form: FormSlice, lexicon: Lexicon | None = None) -> FormSlice:
+    """The form with the page furniture inside it (running titles, page
+    numbers, chunk markers after its 项目名称 row) blanked: a reader then sees
+    a page break there, as it is, and never a line of the table."""
+    lexicon = lexicon or load_lexicon()
+    name_at = next(
+        (
+            i
+            for i, line in enumerate(form.lines)
+            if any(lexicon.match("header", c.text) == "project_name" for c in line.filled[:3])
+        ),
+        None,
+    )
+    if name_at is None:
+        return form
+    lines = list(form.lines)
+    changed = False
+    for i in range(name_at + 1, len(lines)):
+        if is_page_furniture(lines[i]):
+            lines[i] = Line(number=lines[i].number, cells=[], page=lines[i].page)
+            changed = True
+    return FormSlice(document=form.document, index=form.index, lines=lines) if changed else form
 
 
 def _name_rows(document: Document, lexicon: Lexicon) -> list[int]:

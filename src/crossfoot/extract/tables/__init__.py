@@ -28,7 +28,7 @@ from crossfoot.extract.tables.detect import RULES_TEMPLATES, detect_template
 from crossfoot.extract.tables.indicators import read_indicator_table
 from crossfoot.lexicon import OCR_TOLERANT, Lexicon, TemplateProfile, load_lexicon
 from crossfoot.model import Finding, Record, Severity
-from crossfoot.segment import FormSlice
+from crossfoot.segment import FormSlice, without_page_furniture
 
 __all__ = ["TablesReader", "TemplateExtractor", "TemplateProfile", "load_lexicon"]
 
@@ -136,6 +136,7 @@ class TemplateExtractor:
         self.tables = TablesReader(self.lexicon)
 
     def extract(self, form: FormSlice, siblings: list[FormSlice]) -> ExtractionResult:
+        form = without_page_furniture(form, self.lexicon)
         template = detect_template(form.lines, self.lexicon)
         if form.document.grid or template not in RULES_TEMPLATES:
             result = self.tables.extract(form, template)

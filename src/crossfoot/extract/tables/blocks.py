@@ -42,13 +42,14 @@ def _colon_value(cell: Cell, words: list[str]) -> str | None:
 def read_title_block(lines: list[Line], lexicon: Lexicon, reading: Reading, record: Record, stop: int) -> None:
     """year, project_name, department, implementing_unit, amount_unit, grade:
     a label cell and the next filled cell right of it (or ``label：value``)."""
-    for line in lines[: max(stop, 1)]:
-        match = _YEAR.search(_fold(line.text))
-        if match:
-            year = next(g for g in match.groups() if g)
-            record.year = int(year)
-            reading.provenance["year"] = [span((line, _cell_with(line, year)))]
-            break
+    # the year printed nearest above the form's body: its own title or
+    # "(2023年度)", not a running header of the page before it
+    years = [(line, m) for line in lines[: max(stop, 1)] for m in [_YEAR.search(_fold(line.text))] if m]
+    if years:
+        line, match = years[-1]
+        year = next(g for g in match.groups() if g)
+        record.year = int(year)
+        reading.provenance["year"] = [span((line, _cell_with(line, year)))]
     else:
         reading.note("year_unread", "no report year (20xx 年度) in the title block", ["year"], Severity.info)
 
