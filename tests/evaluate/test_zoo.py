@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import csv
 import html
+import io
 import json
 import re
 import subprocess
@@ -226,3 +228,62 @@ def test_zoo_gate_on_scans(tmp_path: Path) -> None:
         need(False, "the OCR engine (rapidocr-onnxruntime)")
     done = crossfoot("eval", "--fixtures", "eval/zoo", "--kind", "scan", "--report", tmp_path, "--gate")
     assert done.returncode == 0, done.stdout[-4000:] + done.stderr[-4000:]
+
+
+def _shown(value: object, number_format: str) -> str:
+    """A typed cell as text: a percentage format shows the value × 100 with a %."""
+    if isinstance(value, (int, float)) and "%" in number_format:
+        return f"{Decimal(str(value)) * 100}%"
+    return str(value)
+
+
+def _file_cells(path: Path) -> list[str]:
+    """Every non-empty cell text of a native file, read with the format's own library."""
+    if path.suffix == ".xlsx":
+        from openpyxl import load_workbook
+
+        return [_shown(c.value, c.number_format) for ws in load_workbook(path).worksheets for row in ws.iter_rows()
+                for c in row if c.value is not None]  # fmt: skip
+    if path.suffix == ".xls":
+        xlrd = pytest.importorskip("xlrd")
+        book = xlrd.open_workbook(str(path), formatting_info=True)
+        cells = []
+        for sheet in book.sheets():
+            for r in range(sheet.nrows):
+                for c in range(sheet.ncols):
+                    xf = book.xf_list[sheet.cell_xf_index(r, c)]
+                    cells.append(_shown(sheet.cell_value(r, c), book.format_map[xf.format_key].format_str))
+        return cells
+    if path.suffix == ".docx":
+        import docx
+
+        return [cell.text for table in docx.Document(str(path)).tables for row in table.rows for cell in row.cells]
+    if path.suffix == ".csv":
+        raw = path.read_bytes()
+        text = raw.decode("utf-8-sig") if raw.startswith(b"\xef\xbb\xbf") else raw.decode("gbk")
+        return [cell for row in csv.reader(io.StringIO(text)) for cell in row]
+    raise AssertionError(path)
+
+
+@pytest.mark.parametrize("kind", ["xlsx", "xls", "docx", "csv"])
+def test_native_files_hold_every_gold_name_and_number(kind: str) -> None:
+    """Both renderers of a kind print what the gold says (numbers compared as numbers:
+    a typed cell holds 1286.4 where the gold says 1286.40)."""
+    checked = 0
+    for path, data in golds():
+        if data["_kind"] != kind:
+            continue
+        cells = [c.replace("\n", "").strip() for c in _file_cells(ROOT / data["_source"]["file"])]
+        numbers = set()
+        for c in cells:
+            try:
+                numbers.add(Decimal(c.replace(",", "").rstrip("%")))
+            except ArithmeticError:
+                continue
+        joined = "|".join(cells)
+        for ind in data["indicators"]:
+            assert ind["name"] in joined, f"{path}: {ind['name']}"
+        for number in _printed_numbers(data):
+            assert Decimal(number) in numbers, f"{path}: {number} not in the file"
+        checked += 1
+    assert checked >= 45
