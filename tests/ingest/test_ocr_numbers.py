@@ -142,6 +142,10 @@ def test_a_speck_at_the_edge_of_a_number_is_dropped_but_marked_doubtful(read: st
         ("信息化项目建设单位满意度.", "信息化项目建设单位满意度"),
         ("主管部门 ，", "主管部门"),  # a speck standing apart from the label
         ("≥90.00(%) .", "≥90.00(%)"),
+        ("实施丶落实", "实施、落实"),  # the radical 丶 is never written in prose
+        ("项目．达到评审.评审结果", "项目，达到评审，评审结果"),  # a point between Chinese characters
+        ("（普府办[2021]40号）", "（普府办〔2021〕40号）"),  # a document number's year
+        ("沪松热线办【2019】1号", "沪松热线办〔2019〕1号"),
     ],
 )
 def test_brackets_and_stray_marks_are_put_right_by_the_cells_own_text(read: str, text: str) -> None:
@@ -159,6 +163,8 @@ def test_brackets_and_stray_marks_are_put_right_by_the_cells_own_text(read: str,
         "1、提升；2、",  # a cut paragraph keeps its marks
         "预计可以实现以下管理目标：1、提升公共数据运营服务管理水平。根据管理办法如下：",  # a paragraph cut by a page break
         "≥50.00(万条)",
+        "运行。2.加强安全监测",  # a numbered point after a digit
+        "二期1.5版[2021]",  # brackets that are no document number
     ],
 )
 def test_punctuation_the_text_accounts_for_is_left_alone(printed: str) -> None:

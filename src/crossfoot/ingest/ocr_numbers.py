@@ -176,6 +176,25 @@ _UNOPENED = re.compile(r"(?<=\d)([^\d\s()（）.．]{1,6})([)）])$")
 #: a second point between a decimal and its unit ("97.00.(%)")
 _POINT_BEFORE_UNIT = re.compile(r"(?<=\d\.\d)(\d*)[.．](?=[(（])")
 _PAIRS = {"(": ")", "（": "）", ")": "(", "）": "（"}
+_CJK = "\u4e00-\u9fff"
+#: a point between two Chinese characters: Chinese prose sets a comma there
+#: (a full stop is a round 。, which the recogniser keeps)
+_POINT_IN_PROSE = re.compile(f"(?<=[{_CJK}])[.．](?=[{_CJK}])")
+#: a document number's year brackets, 普府办〔2021〕40号, read as [ ] or 【 】
+_DOC_NUMBER_YEAR = re.compile(r"[\[［【](\d{4})[\]］】](?=\s*\d+\s*号)")
+
+
+def _inner_marks(text: str) -> str:
+    """Marks inside running text whose reading the text itself decides.
+
+    ``丶`` (a dictionary radical, never written in prose) is the enumeration
+    comma ``、`` read too literally; a point between two Chinese characters
+    is a comma; square brackets around the year of a document number
+    (``〔2021〕40号``) are the tortoise-shell brackets such numbers use.
+    """
+    text = text.replace("丶", "、")
+    text = _POINT_IN_PROSE.sub("，", text)
+    return _DOC_NUMBER_YEAR.sub(r"〔\1〕", text)
 
 
 def repair_punctuation(text: str) -> str:
@@ -192,6 +211,7 @@ def repair_punctuation(text: str) -> str:
     text are left alone.
     """
     fixed = _POINT_BEFORE_UNIT.sub(r"\1", text)
+    fixed = _inner_marks(fixed)
     # Chinese print sets no space before a mark: one standing apart at the
     # end is a speck ("主管部门 ，")
     fixed = _APART.sub("", fixed)
