@@ -83,7 +83,7 @@ def bench_load(url: str, forms: int) -> None:
     print(f"load {kind}: {forms} forms in one document: {took:.1f} s; {count} transactions, longest {longest:.2f} s")
 
 
-def bench_export(forms: int) -> None:
+def bench_export(forms: int, formats: list[str]) -> None:
     _, envelopes = rules_run(sorted((ROOT / "samples").glob("*.txt")))
     with tempfile.TemporaryDirectory() as folder:
         db = Path(folder) / "bench.db"
@@ -91,7 +91,7 @@ def bench_export(forms: int) -> None:
         with Store(str(db)) as store:
             load_into(store, [], copies(envelopes, forms, per_document=7))
         print(f"store of {forms} forms built in {time.perf_counter() - begun:.1f} s")
-        for fmt in ("jsonl", "csv", "xlsx"):
+        for fmt in formats:
             out = Path(folder) / f"out.{fmt}"
             command = [sys.executable, "-c", CLI, "export", "--db", str(db), "-f", fmt, "-o", str(out)]
             env = {**os.environ, "PYTHONPATH": str(Path(crossfoot.__file__).parents[1])}  # the code under test
@@ -112,9 +112,10 @@ def main() -> None:
     parser.add_argument("what", choices=["load", "export"])
     parser.add_argument("--forms", type=int, default=2000)
     parser.add_argument("--pg-url", help="an admin URL; the load runs in a throwaway database there")
+    parser.add_argument("--formats", default="jsonl,csv,xlsx", help="export: which formats, comma-separated")
     args = parser.parse_args()
     if args.what == "export":
-        bench_export(args.forms)
+        bench_export(args.forms, args.formats.split(","))
     elif args.pg_url:
         with throwaway_database(args.pg_url, prefix="crossfoot_bench") as url:
             bench_load(url, args.forms)

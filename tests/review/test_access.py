@@ -167,3 +167,20 @@ def test_an_absurd_number_is_a_clear_message_not_a_500(loaded: Store, typed: str
     assert form_view(loaded, row.form_id).form.version == row.version
     year = client.post(f"/forms/{row.form_id}/field", data={**data, "field": "year"}, headers={"HX-Request": "true"})
     assert year.status_code == 422 and "year" in year.text
+
+
+def test_a_revoked_token_sends_the_reviewer_back_to_sign_in(loaded: Store, tmp_path: Path) -> None:
+    """Item 19: when the admin re-issues a token, the old cookie stops
+    working at once and is cleared, so the reviewer signs in again."""
+    path = tmp_path / "reviewers.json"
+    old = add_reviewer(path, "王芳")
+    before = Access.build(host="127.0.0.1", shared_token=None, reviewers=load_reviewers(path))
+    client = TestClient(create_app(loaded, Settings(), access=before), base_url=LOCAL)
+    client.post("/token", data={"token": old})
+    assert client.get("/").status_code == 200
+    add_reviewer(path, "王芳")
+    after = Access.build(host="127.0.0.1", shared_token=None, reviewers=load_reviewers(path))
+    restarted = TestClient(create_app(loaded, Settings(), access=after), base_url=LOCAL, cookies=client.cookies)
+    answer = restarted.get("/", follow_redirects=False)
+    assert answer.status_code == 303 and answer.headers["location"] == "/token"
+    assert 'crossfoot_token=""' in answer.headers["set-cookie"] or "Max-Age=0" in answer.headers["set-cookie"]

@@ -212,3 +212,4 @@ def test_insecure_no_token_warns_loudly(db_file: Path, monkeypatch: pytest.Monke
             app, ["review", "--db", str(db_file), "--host", "0.0.0.0", "--port", str(port), "--insecure-no-token"]
         )
     assert result.exit_code == 2 and "in use" in result.output
+    assert "WARNING" in result.output and "can read every document and approve forms under any name" in result.output

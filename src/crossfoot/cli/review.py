@@ -122,18 +122,6 @@ def review(
             "set CROSSFOOT_REVIEW_TOKEN or --reviewers FILE (or pass --insecure-no-token)"
         )
         raise typer.Exit(ExitCode.BAD_INPUT)
-    try:
-        store = Store(settings.db_url, must_exist=True)
-    except CrossfootError as exc:
-        fail_line(f"{exc} — `crossfoot run` creates the store")
-        raise typer.Exit(ExitCode.BAD_INPUT) from None
-    sock = _listen(settings.review_host, settings.review_port)
-    if not loopback and settings.review_host in ("0.0.0.0", "::"):
-        # Any address of this machine: answer to whatever Host the token holders use.
-        access.allowed_hosts.append("*")
-    web = create_app(store, settings, fixtures_dir=fixtures, access=access)
-    where = f"http://{settings.review_host}:{settings.review_port}/"
-    err_console.print(f"crossfoot review on [bold]{where}[/] — store {store.display_url}")
     if not loopback and not access.required:
         err_console.print(
             "[bold white on red] WARNING [/] [bold red]--insecure-no-token: anyone who can reach "
@@ -141,7 +129,23 @@ def review(
             "under any name[/]",
             soft_wrap=True,
         )
-    elif access.named:
+    try:
+        store = Store(settings.db_url, must_exist=True)
+    except CrossfootError as exc:
+        fail_line(f"{exc} — `crossfoot run` creates the store")
+        raise typer.Exit(ExitCode.BAD_INPUT) from None
+    try:
+        sock = _listen(settings.review_host, settings.review_port)
+    except typer.Exit:
+        store.close()
+        raise
+    if not loopback and settings.review_host in ("0.0.0.0", "::"):
+        # Any address of this machine: answer to whatever Host the token holders use.
+        access.allowed_hosts.append("*")
+    web = create_app(store, settings, fixtures_dir=fixtures, access=access)
+    where = f"http://{settings.review_host}:{settings.review_port}/"
+    err_console.print(f"crossfoot review on [bold]{where}[/] — store {store.display_url}")
+    if access.named:
         err_console.print(f"{len(access.reviewers)} named reviewers: each opens {where}token once with their token")
     elif access.required:
         err_console.print(f"every page needs the shared token: open {where}token once")

@@ -177,9 +177,14 @@ def create_app(
             return None
         if offered:
             rules.throttle.failed(client)
+        answer: Response
         if request.method == "GET" and not is_htmx(request):
-            return RedirectResponse("/token", status_code=303)
-        return _refused(request, 401, "this review server needs a token: open /token first")
+            answer = RedirectResponse("/token", status_code=303)
+        else:
+            answer = _refused(request, 401, "this review server needs a token: open /token first")
+        if request.cookies.get(TOKEN_COOKIE):
+            answer.delete_cookie(TOKEN_COOKIE)  # a revoked or replaced token: ask once, not on every page
+        return answer
 
     def _refused(request: Request, status: int, detail: str, headers: dict[str, str] | None = None) -> Response:
         answer = http_error(request, StarletteHTTPException(status, detail))
