@@ -33,6 +33,7 @@ import argparse
 import hashlib
 import json
 import random
+import re
 import shutil
 import sys
 from pathlib import Path
@@ -196,7 +197,12 @@ def convert_lo(html_files: list[Path], kinds: set[str]) -> None:
                 copies = []
                 for p in files:
                     copy = Path(tmp) / f"{p.stem}_lo.html"
-                    shutil.copyfile(p, copy)
+                    html = p.read_text(encoding="utf-8")
+                    if kind == "xlsx":
+                        # Calc's HTML import evaluates a cell starting with "=" (=100%, =30个) as a
+                        # formula (#NAME?); the full-width ＝ prints the same sign and compares equal
+                        html = re.sub(r"(>\s*)=", "\\1＝", html)
+                    copy.write_text(html, encoding="utf-8")
                     copies.append(str(copy))
                 subprocess.run(
                     [soffice, PROFILE, "--headless", *args, "--outdir", str(folder), *copies],

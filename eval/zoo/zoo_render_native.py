@@ -223,6 +223,8 @@ def xlsx(blocks: list[Block], path: Path, sheet_per_form: bool, sheet_names: lis
             r, c = row + span.row, 1 + span.col
             value, number_format = _typed(span.text) if span.text else ("", None)
             cell = ws.cell(row=r, column=c, value=value if span.text else None)
+            if isinstance(value, str) and value.startswith("="):
+                cell.data_type = "s"  # printed text such as =100%, never a formula
             if number_format:
                 cell.number_format = number_format
             cell.alignment = Alignment(
