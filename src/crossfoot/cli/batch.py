@@ -57,6 +57,19 @@ class BatchResult:
     def findings(self) -> Counter[tuple[str, str]]:
         return self.stats.findings
 
+    @property
+    def unrecognized(self) -> int:
+        """Forms whose layout neither reader recognised (layout_unrecognized)."""
+        return sum(n for (code, _), n in self.stats.findings.items() if code == "layout_unrecognized")
+
+    def unrecognized_line(self) -> str | None:
+        if not self.unrecognized:
+            return None
+        return (
+            f"{self.unrecognized} forms' layout was not recognised (layout_unrecognized): they need "
+            "review; --backend hybrid sends them to the LLM"
+        )
+
     def exit_code(self) -> ExitCode:
         if self.llm_unavailable:
             return ExitCode.LLM_UNAVAILABLE

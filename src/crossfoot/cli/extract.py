@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from crossfoot.cli.app import app, fail_line, is_tty
+from crossfoot.cli.app import app, err_console, fail_line, is_tty
 from crossfoot.cli.batch import run_batch
 from crossfoot.cli.output import JsonlSink
 from crossfoot.cli.settings import build_extractor, build_settings, print_llm_summary
@@ -45,6 +45,9 @@ def extract(
         raise typer.Exit(exc.exit_code) from None
     if output is not None:
         print_llm_summary(extractor)  # stdout carries JSONL otherwise
+    unrecognized = result.unrecognized_line()
+    if unrecognized:
+        err_console.print(f"[yellow]note[/]: {unrecognized}", highlight=False, soft_wrap=True)  # stdout: JSONL
     code = result.exit_code()
     # extract reports data, not review needs: findings alone do not fail it
     raise typer.Exit(0 if code == 1 else int(code))
