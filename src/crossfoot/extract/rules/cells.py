@@ -17,6 +17,7 @@ __all__ = [
     "is_level1",
     "is_level2",
     "is_vertical_header",
+    "note_row_sources",
     "span",
 ]
 
@@ -116,3 +117,21 @@ class Reading:
                 Severity.error,
             )
             return None
+
+
+def note_row_sources(
+    reading: Reading, path: str, line: int, level1: Located | None, level2: Located | None, name: str | None
+) -> None:
+    """Provenance of an indicator row's labels, and a finding when it has no
+    name: what both readers record for every row."""
+    if level1:
+        reading.provenance[f"{path}.level1"] = [span(level1)]
+    if level2:
+        reading.provenance[f"{path}.level2"] = [span(level2)]
+    if not name:
+        reading.note(
+            "indicator_name_unread",
+            f"line {line}: indicator row without a 三级指标 name",
+            [f"{path}.name"],
+            Severity.error,
+        )

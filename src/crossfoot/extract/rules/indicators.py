@@ -19,7 +19,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from crossfoot.extract.rules.cells import Located, Reading, label_of, span
+from crossfoot.extract.rules.cells import Located, Reading, label_of, note_row_sources
 from crossfoot.extract.rules.table import Item
 from crossfoot.extract.values import parse_decimal
 from crossfoot.model import HIERARCHY, LEVEL1_LABELS, PARENT, Indicator, Severity
@@ -300,17 +300,7 @@ def to_indicators(rows: list[Row], reading: Reading) -> list[Indicator]:
                 [f"{path}.level2"],
                 Severity.info,
             )
-        if row.level1_from:
-            reading.provenance[f"{path}.level1"] = [span(row.level1_from)]
-        if row.level2_from:
-            reading.provenance[f"{path}.level2"] = [span(row.level2_from)]
-        if not texts["name"]:
-            reading.note(
-                "indicator_name_unread",
-                f"line {row.item.line.number}: indicator row without a 三级指标 name",
-                [f"{path}.name"],
-                Severity.error,
-            )
+        note_row_sources(reading, path, row.item.line.number, row.level1_from, row.level2_from, texts["name"])
         indicators.append(
             Indicator(
                 level1=row.level1,

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from crossfoot.extract.rules.cells import Located, Reading, is_vertical_header, span
+from crossfoot.extract.rules.cells import Located, Reading, is_vertical_header, note_row_sources, span
 from crossfoot.extract.rules.indicators import merge_overlap
 from crossfoot.extract.tables.columns import Header, Placed, find_header, note_unknown_columns, place_cells
 from crossfoot.extract.values import is_number
@@ -457,17 +457,7 @@ def _to_indicators(rows: list[_Row], reading: Reading) -> list[Indicator]:
             )
         elif level1 is None:
             level1 = PARENT[level2]
-        if row.level1_from:
-            reading.provenance[f"{path}.level1"] = [span(row.level1_from)]
-        if row.level2_from:
-            reading.provenance[f"{path}.level2"] = [span(row.level2_from)]
-        if not texts["name"]:
-            reading.note(
-                "indicator_name_unread",
-                f"line {row.first.number}: indicator row without a 三级指标 name",
-                [f"{path}.name"],
-                Severity.error,
-            )
+        note_row_sources(reading, path, row.first.number, row.level1_from, row.level2_from, texts["name"])
         indicators.append(
             Indicator(
                 level1=level1,
