@@ -47,6 +47,7 @@ import re
 import shutil
 import subprocess
 import tempfile
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -392,7 +393,16 @@ def render_scan(pdf: Path, out_stem: Path, name: str) -> Path:
         buf = io.BytesIO()
         image.convert("L").save(buf, format="JPEG", quality=quality)
         jpegs.append(_open_jpeg(buf.getvalue()))
-    jpegs[0].save(path, format="PDF", save_all=True, append_images=jpegs[1:], resolution=float(dpi))
+    fixed = time.gmtime(1735689600)  # 2025-01-01; Pillow would stamp the time of the run
+    jpegs[0].save(
+        path,
+        format="PDF",
+        save_all=True,
+        append_images=jpegs[1:],
+        resolution=float(dpi),
+        creationDate=fixed,
+        modDate=fixed,
+    )
     return path
 
 

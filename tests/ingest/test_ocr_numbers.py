@@ -146,6 +146,9 @@ def test_a_speck_at_the_edge_of_a_number_is_dropped_but_marked_doubtful(read: st
         ("项目．达到评审.评审结果", "项目，达到评审，评审结果"),  # a point between Chinese characters
         ("（普府办[2021]40号）", "（普府办〔2021〕40号）"),  # a document number's year
         ("沪松热线办【2019】1号", "沪松热线办〔2019〕1号"),
+        ("评分等级“", "评分等级"),  # an opening quote cannot end a text
+        ("：", ""),  # a mark alone in a cell: a speck
+        (" ， ", ""),
     ],
 )
 def test_brackets_and_stray_marks_are_put_right_by_the_cells_own_text(read: str, text: str) -> None:
@@ -165,6 +168,8 @@ def test_brackets_and_stray_marks_are_put_right_by_the_cells_own_text(read: str,
         "≥50.00(万条)",
         "运行。2.加强安全监测",  # a numbered point after a digit
         "二期1.5版[2021]",  # brackets that are no document number
+        "“一网通办”",  # a closing quote may end a name
+        "—",  # a dash alone means "none"
     ],
 )
 def test_punctuation_the_text_accounts_for_is_left_alone(printed: str) -> None:

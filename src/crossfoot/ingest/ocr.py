@@ -76,7 +76,9 @@ def _repaired(rows: list[Row], scale: float) -> tuple[list[Row], list[str]]:
                     update["confidence"] = min(known, DOUBTFUL_CONFIDENCE)
                 cell = cell.model_copy(update=update)
             cells.append(_scaled(cell, scale))
-        out.append(Row(top=row.top * scale, cells=cells))
+        # a row that held only specks would read as a page break (a blank line)
+        if any(c.text.strip() for c in cells):
+            out.append(Row(top=row.top * scale, cells=cells))
     return out, notes
 
 

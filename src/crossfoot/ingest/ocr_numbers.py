@@ -161,8 +161,12 @@ def repair_text(text: str) -> Repaired:
 
 
 #: a mark at the end of a short cell that no form prints there: the stub of
-#: a painted-out ruling or a speck, read as a point or a colon
-_TRAILING = re.compile(r"(?<=[^\s.．:：·])[.．:：·]+$")
+#: a painted-out ruling or a speck, read as a point, a colon or an opening
+#: quote (which cannot end a text)
+_TRAILING = re.compile(r"(?<=[^\s.．:：·“‘])[.．:：·“‘]+$")
+#: marks that mean nothing alone in a cell (a lone 。 is a zero and a lone
+#: — means "none": both are kept)
+_MARKS = frozenset(".．:：·,，、;；'`\"“‘")
 #: a mark standing apart at the end of a cell
 _APART = re.compile(r"(?<=\S)\s+[.．:：,，、·'`;；]+$")
 #: a label that ends in a colon ("其中：") is printed so: this short, it stays
@@ -210,6 +214,8 @@ def repair_punctuation(text: str) -> str:
     dropped. A full stop ``。`` ends sentences and is kept; marks inside the
     text are left alone.
     """
+    if text.strip() and all(ch in _MARKS or ch.isspace() for ch in text):
+        return ""  # a mark alone in a cell says nothing: a speck
     fixed = _POINT_BEFORE_UNIT.sub(r"\1", text)
     fixed = _inner_marks(fixed)
     # Chinese print sets no space before a mark: one standing apart at the
