@@ -314,3 +314,13 @@ def test_on_a_scan_a_header_one_ocr_slip_away_still_names_its_column() -> None:
         assert lexicon.match("indicator_columns", "指标") is None  # short words are never guessed
     finally:
         OCR_TOLERANT.reset(token)
+
+
+def test_a_scanned_header_with_slipped_tier_words_keeps_the_tiers_in_order() -> None:
+    """OCR read 一级指标 as 级指标 and 二级指标 as 一级指标: the three 级指标 columns
+    still print in the order 一级, 二级, 三级."""
+    text = SICHUAN_BUDGET.replace("\t一级指标\t二级指标\t三级指标\t", "\t级指标\t一级指标\t三级指标\t")
+    record, codes, _ = _read(text)
+    first = record.indicators[0]
+    assert (first.level1, first.level2, first.name) == ("产出指标", "数量指标", "运维站点数量")
+    assert "indicator_name_unread" not in codes

@@ -85,11 +85,29 @@ def _header_columns(line: Line, lexicon: Lexicon, category: str) -> tuple[list[C
             unknown.append(cell)
         else:  # an "ignored" column (原因, 备注) still takes its cells
             columns.append(Column(name, cell.column, cell.column + cell.cols - 1, cell, line))
+    if category == "indicator_columns":
+        columns, unknown = _levels_in_order(line, columns, unknown)
     if columns:
         first = min(c.first for c in columns)
         columns += [Column("unknown", c.column, c.column + c.cols - 1, c, line) for c in unknown if c.column > first]
         columns.sort(key=lambda c: (c.first, c.last))
     return columns, unknown
+
+
+_LEVEL_ORDER = ("level1", "level2", "name")
+
+
+def _levels_in_order(line: Line, columns: list[Column], unknown: list[Cell]) -> tuple[list[Column], list[Cell]]:
+    """一级 / 二级 / 三级指标 always print in that order. When a header names
+    them wrongly (an OCR slip: 级指标, 一级指标, 三级指标), the three cells ending
+    in 级指标 are taken in order."""
+    tiers = [c for c in line.filled if label_key(c.text).endswith("级指标") and len(label_key(c.text)) <= 5]
+    named = [c.field for c in columns if c.field in _LEVEL_ORDER]
+    if len(tiers) != 3 or named == list(_LEVEL_ORDER):
+        return columns, unknown
+    kept = [c for c in columns if c.label not in tiers]
+    ordered = [Column(f, c.column, c.column + c.cols - 1, c, line) for f, c in zip(_LEVEL_ORDER, tiers, strict=True)]
+    return sorted(kept + ordered, key=lambda c: (c.first, c.last)), [c for c in unknown if c not in tiers]
 
 
 def find_header(

@@ -416,6 +416,24 @@ def _joined(cells: list[Located]) -> str:
     return "".join(c.text.strip() for _, c in cells)
 
 
+#: on a scan, the sign a 指标性质 cell holds read as a look-alike (》 for ≥)
+_SIGN_SLIPS = {"》": "≥", "≫": "≥", "《": "≤", "≪": "≤"}
+
+
+def _target_text(row: _Row, cells: list[Located]) -> str:
+    """The target as printed; where 指标性质 is its own column, a scan's
+    look-alike of its sign is read as the sign (the raw text stays in
+    provenance)."""
+    natures = {id(c) for _, c in row.cells.get("target_nature", [])}
+    pieces = []
+    for _, cell in cells:
+        text = cell.text.strip()
+        if OCR_TOLERANT.get() and id(cell) in natures:
+            text = _SIGN_SLIPS.get(text, text)
+        pieces.append(text)
+    return "".join(pieces)
+
+
 def _name(row: _Row) -> tuple[list[Located], str]:
     """The name's pieces joined; across a page break the converter's repeated
     seam character is dropped (…情况 + 况)."""
@@ -435,7 +453,7 @@ def _to_indicators(rows: list[_Row], reading: Reading) -> list[Indicator]:
         target_cells.sort(key=lambda lc: (lc[0].number, lc[1].column))
         texts = {
             "name": reading.text(f"{path}.name", *_name(row)),
-            "target": reading.text(f"{path}.target", target_cells, _joined(target_cells)),
+            "target": reading.text(f"{path}.target", target_cells, _target_text(row, target_cells)),
             "actual": reading.text(f"{path}.actual", row.cells.get("actual", []), _joined(row.cells.get("actual", []))),
             "deviation": reading.text(
                 f"{path}.deviation", row.cells.get("deviation", []), _joined(row.cells.get("deviation", []))
