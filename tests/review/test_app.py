@@ -247,3 +247,21 @@ def test_a_backend_disagreement_offers_the_other_reading(store: Store, sample_ru
     view = form_view(store, row.form_id)
     assert view.open_items == [] or all(i.code != "backend_disagreement" for i in view.open_items)
     assert view.record is not None and view.record["funding"]["total"]["executed"] == other
+
+
+def test_a_stale_repair_conflict_offers_the_value_clicked_and_an_empty_one_offers_nothing(
+    client: TestClient, loaded: Store
+) -> None:
+    """Issue 11, item 1: the conflict panel never posts a value nobody chose."""
+    form_id, field, value = repairable(loaded)
+    version = form_view(loaded, form_id).form.version
+    client.post(f"/forms/{form_id}/approve", data={"version": version, "reviewer": "bob"})
+    stale = {"field": field, "version": version, "value": value, "reviewer": "ann"}
+    answer = client.post(f"/forms/{form_id}/repair", data=stale, headers=HTMX)
+    assert answer.status_code == 409
+    assert f'id="conflict-mine">{value}<' in answer.text
+    assert "conflict-keep-mine" in answer.text
+    legacy = {k: v for k, v in stale.items() if k != "value"}
+    old_page = client.post(f"/forms/{form_id}/repair", data=legacy, headers=HTMX)
+    assert old_page.status_code == 409 and "conflict-keep-mine" not in old_page.text
+    assert form_view(loaded, form_id).record[field] is not None  # type: ignore[index]

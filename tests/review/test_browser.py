@@ -262,3 +262,37 @@ def test_a_named_reviewer_signs_in_once_and_the_trail_names_them(
     view = form_view(sqlite_store, form_id)
     assert view.form.status == "approved" and view.form.reviewed_by == "王芳"
     assert {edit.reviewer for edit in view.edits if edit.action in ("edit", "approve")} == {"王芳"}
+
+
+def test_a_stale_repair_conflict_keeps_both_values_and_blanks_nothing(
+    browser: Any, served: str, sqlite_store: Store
+) -> None:
+    """Issue 11, item 1: bob approves while ann's page is open; ann's click on
+    the repair meets the conflict panel with the exact value she clicked."""
+    form_id, _, field, value = repairable(sqlite_store)
+    printed = form_view(sqlite_store, form_id).record[field]  # type: ignore[index]
+    assert printed is not None and printed != value
+    browser.get(f"{served}/forms/{form_id}")
+    set_reviewer(browser, "ann")
+    first = browser.current_window_handle
+    browser.switch_to.new_window("tab")
+    browser.get(f"{served}/forms/{form_id}")
+    set_reviewer(browser, "bob")
+    press(browser, "a")  # bob approves as printed
+    wait(browser).until(ec.url_contains("msg=approved"))
+
+    browser.switch_to.window(first)
+    browser.find_element(By.ID, "repair-" + field.replace(".", "-")).click()
+    wait(browser).until(ec.visibility_of_element_located((By.ID, "conflict-box")))
+    assert browser.find_element(By.ID, "conflict-mine").text == value
+    assert browser.find_element(By.ID, "conflict-theirs").text == printed
+    stored = form_view(sqlite_store, form_id)
+    assert stored.form.status == "approved" and stored.record is not None and stored.record[field] == printed
+
+    browser.find_element(By.ID, "conflict-keep-mine").click()
+    wait(browser).until(ec.invisibility_of_element_located((By.ID, "conflict-box")))
+    after = form_view(sqlite_store, form_id)
+    assert after.record is not None and after.record[field] == value  # what ann clicked, never empty
+    assert after.form.status == "needs_review"  # changed after approval: a new decision is due
+    edits = [(e.reviewer, e.field, e.new_value) for e in reversed(after.edits) if e.action == "edit"]
+    assert edits == [("ann", field, value)]

@@ -210,3 +210,30 @@ def test_a_failed_extraction_can_be_started_by_hand(store: Store, sample_run: Ru
     view = form_view(store, row.form_id)
     assert view.record is not None and Decimal(view.record["total_score"]) == Decimal("88.5")
     assert [e.action for e in trail(store, row.form_id)] == ["extract", "start", "edit"]
+
+
+def test_an_empty_box_never_blanks_a_printed_number(loaded: Store) -> None:
+    """Issue 11, item 1: clearing a printed number is an explicit action."""
+    row = queue(loaded)[0]
+    before = form_view(loaded, row.form_id)
+    assert before.record is not None and before.record["total_score"] is not None
+    with pytest.raises(StoreError, match="Type — to clear it"):
+        save_field(loaded, row.form_id, "total_score", "  ", version=row.version, reviewer="ann")
+    assert form_view(loaded, row.form_id).form.version == row.version  # nothing written
+    save_field(loaded, row.form_id, "total_score", "—", version=row.version, reviewer="ann", reason="not printed")
+    after = form_view(loaded, row.form_id)
+    assert after.record is not None and after.record["total_score"] is None
+    last = trail(loaded, row.form_id)[-1]
+    assert (last.field, last.old_value, last.new_value) == ("total_score", before.record["total_score"], None)
+
+
+def test_a_repair_is_saved_only_as_the_value_the_reviewer_saw(loaded: Store) -> None:
+    form_id = first_repairable(loaded)
+    view = form_view(loaded, form_id)
+    repair = next(fv.finding.repair for fv in view.findings if fv.finding.repair)
+    assert repair is not None
+    with pytest.raises(StoreError, match="nothing saved"):
+        apply_repair(loaded, form_id, repair.field, version=view.form.version, reviewer="ann", value="1.5")
+    assert form_view(loaded, form_id).form.version == view.form.version
+    with pytest.raises(ConflictError):  # a stale page: a conflict, not "no repair any more"
+        apply_repair(loaded, form_id, repair.field, version=view.form.version - 1, reviewer="ann", value=repair.value)

@@ -301,12 +301,14 @@ def create_app(
         form_id: int,
         field: Annotated[str, Form()],
         version: Annotated[int, Form()],
+        value: Annotated[str | None, Form()] = None,
         reviewer: Annotated[str | None, Form()] = None,
     ) -> Response:
         try:
-            apply_repair(store, form_id, field, version=version, reviewer=who(request, reviewer))
+            apply_repair(store, form_id, field, version=version, reviewer=who(request, reviewer), value=value)
         except StoreError as exc:
-            return problem(request, form_id, exc, version, field)
+            # the conflict panel offers exactly the value the reviewer clicked
+            return problem(request, form_id, exc, version, field, value)
         return after_change(request, form_id)
 
     @app.post("/forms/{form_id}/start", dependencies=guarded)

@@ -108,6 +108,21 @@ def coerce_value(path: str, raw: str | None) -> Any:
     return text or None
 
 
+#: what a reviewer types to clear a number on purpose (SCHEMA.md: a printed dash is null)
+CLEAR_MARKS = frozenset({"-", "—", "–", "－", "/"})
+
+
+def _refuse_silent_clear(path: str, raw: str | None, old_value: Any) -> None:
+    """An empty box never blanks a number or year the record holds: a lost
+    keystroke, a stale page or an empty conflict value must not erase what the
+    form printed. Clearing is explicit: the reviewer types a dash."""
+    last = path.rsplit(".", 1)[-1]
+    if old_value is None or (last not in _DECIMAL_KEYS and last != "year"):
+        return
+    if (raw or "").strip() == "":
+        raise StoreError(f"{path}: empty, so not saved; the record keeps {old_value}. Type — to clear it on purpose")
+
+
 def _check_path(record: dict[str, Any], path: str) -> list[str]:
     parts = path.split(".")
     ok = (
@@ -242,6 +257,7 @@ def save_field(
         parts = _check_path(previous.record, path)
         new_value = coerce_value(path, raw)
         old_value = value_at(previous.record, path)
+        _refuse_silent_clear(path, raw, old_value)
         if new_value == old_value:
             return EditOutcome(version=form.version, changed=False)
         record = _validated(_set(previous.record, parts, new_value), path)
@@ -278,15 +294,28 @@ def _audited(
     return EditOutcome(version=version + 1, changed=True)
 
 
-def apply_repair(store: Store, form_id: int, path: str, *, version: int, reviewer: str | None) -> EditOutcome:
-    """Apply the repair the checks suggest for ``path``, as an audited edit."""
+def apply_repair(
+    store: Store, form_id: int, path: str, *, version: int, reviewer: str | None, value: str | None = None
+) -> EditOutcome:
+    """Apply the repair the checks suggest for ``path``, as an audited edit.
+
+    ``value`` is the repair the reviewer's page showed: when the checks now
+    suggest something else, nothing is saved (the reviewer never agreed to it).
+    """
     with store.read() as session:
         form = get_form(session, form_id)
+        if form.version != version:  # a stale page: the conflict panel, not "no repair any more"
+            raise ConflictError(
+                f"form {form_id} is at version {form.version}; this page showed version {version}",
+                current_version=form.version,
+            )
         current = current_version(session, form)
         findings = load_findings(session, current.id)
     repair = next((f.repair for f in findings if f.repair is not None and f.repair.field == path), None)
     if repair is None:
         raise StoreError(f"{path}: the checks suggest no repair for this field any more")
+    if value is not None and coerce_value(path, value) != coerce_value(path, repair.value):
+        raise StoreError(f"{path}: the suggested repair is now {repair.value}, not {value}: nothing saved, reload")
     reason = f"suggested repair: {path} {repair.printed} → {repair.value}"
     return save_field(
         store, form_id, path, repair.value, version=version, reviewer=reviewer, reason=reason, action="repair"
