@@ -78,7 +78,7 @@ def test_form_page_shows_numbered_source_lines_and_highlights(client: TestClient
         assert re.search(rf'<li id="L{number}" class="src mark-flag"', page)
     input_id = "f-" + field.replace(".", "-")
     assert re.search(rf'class="v [^"]*mark-flag"[^>]*id="{input_id}"', page)
-    assert "Apply suggested repair" in page
+    assert "the extraction misread the source" in page and "the document itself is wrong" in page
 
 
 def test_editing_a_value_reruns_the_checks(client: TestClient, loaded: Store) -> None:
@@ -265,3 +265,27 @@ def test_a_stale_repair_conflict_offers_the_value_clicked_and_an_empty_one_offer
     old_page = client.post(f"/forms/{form_id}/repair", data=legacy, headers=HTMX)
     assert old_page.status_code == 409 and "conflict-keep-mine" not in old_page.text
     assert form_view(loaded, form_id).record[field] is not None  # type: ignore[index]
+
+
+def test_approving_as_printed_needs_a_reason_and_keeps_the_value(client: TestClient, loaded: Store) -> None:
+    """Issue 11, item 2: "the document itself is wrong" approves what it prints."""
+    form_id, _, _ = repairable(loaded)
+    before = form_view(loaded, form_id)
+    data = {"version": before.form.version, "reviewer": "ann", "as_printed": "true"}
+    refused = client.post(f"/forms/{form_id}/approve", data=data, follow_redirects=False)
+    assert refused.status_code == 422 and "needs a reason" in refused.text
+    done = client.post(f"/forms/{form_id}/approve", data={**data, "reason": "总分印错"}, follow_redirects=False)
+    assert done.status_code == 303
+    after = form_view(loaded, form_id)
+    assert after.form.status == "approved" and after.record == before.record
+    assert after.edits[0].reason == "the document itself is wrong, approved as printed: 总分印错"
+
+
+def test_an_edit_marked_not_printed_shows_on_the_page(client: TestClient, loaded: Store) -> None:
+    row = queue(loaded)[0]
+    data = {"field": "total_score", "value": "99", "version": row.version, "reviewer": "ann", "unprinted": "true"}
+    assert client.post(f"/forms/{row.form_id}/field", data=data, headers=HTMX).status_code == 200
+    page = client.get(f"/forms/{row.form_id}").text
+    assert 'id="unprinted-note"' in page
+    assert re.search(r'class="v [^"]*mark-unprinted"[^>]*id="f-total_score"', page)
+    assert form_view(loaded, row.form_id).edits[0].action == "unprinted"

@@ -141,7 +141,7 @@ def test_apply_the_suggested_repair_in_one_click(browser: Any, served: str, sqli
     wait(browser).until(ec.visibility_of_element_located((By.ID, "all-good")))
     input_id = "f-" + field.replace(".", "-")
     wait(browser).until(lambda d: d.find_element(By.ID, input_id).get_attribute("value") == value)
-    assert "repair" in browser.find_element(By.ID, "trail").text
+    assert "misread" in browser.find_element(By.ID, "trail").text
 
 
 def test_a_second_session_saving_a_stale_version_gets_the_conflict(

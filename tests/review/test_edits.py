@@ -48,7 +48,7 @@ def test_applying_the_repair_clears_the_finding_and_closes_the_item(loaded: Stor
     assert after.open_items == []
     assert after.form.status == "needs_review"  # fixed, but a person still approves it
     last = trail(loaded, form_id)[-1]
-    assert (last.reviewer, last.action, last.field) == ("ann", "repair", repair.field)
+    assert (last.reviewer, last.action, last.field) == ("ann", "correct", repair.field)
     assert (last.old_value, last.new_value) == (repair.printed, repair.value)
     assert last.reason and repair.value in last.reason
     with loaded.read() as session:

@@ -98,6 +98,13 @@ def promote(
     by: Annotated[str, typer.Option("--by", help="your name, written into _notes")] = "",
     all_approved: Annotated[bool, typer.Option("--all-approved", help="every approved form")] = False,
     overwrite: Annotated[bool, typer.Option(help="replace an existing fixture file")] = False,
+    allow_not_as_printed: Annotated[
+        bool,
+        typer.Option(
+            "--allow-not-as-printed",
+            help="promote a record holding values the source does not print (marked in the fixture)",
+        ),
+    ] = False,
     db: DbOption = None,
 ) -> None:
     """Write approved records as gold fixtures, so corrections become regression tests."""
@@ -118,7 +125,9 @@ def promote(
                 raise typer.Exit(ExitCode.BAD_INPUT)
             for form_id in ids:
                 try:
-                    path = promote_one(store, form_id, to, by=by, overwrite=overwrite)
+                    path = promote_one(
+                        store, form_id, to, by=by, overwrite=overwrite, allow_not_as_printed=allow_not_as_printed
+                    )
                 except CrossfootError as exc:
                     fail_line(str(exc))
                     failed = True

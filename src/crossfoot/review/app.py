@@ -288,9 +288,13 @@ def create_app(
         value: Annotated[str, Form()] = "",
         reviewer: Annotated[str | None, Form()] = None,
         reason: Annotated[str | None, Form()] = None,
+        unprinted: Annotated[bool, Form()] = False,
     ) -> Response:
+        # "unprinted": the reviewer says the document does not print this value
+        action = "unprinted" if unprinted else "edit"
         try:
-            save_field(store, form_id, field, value, version=version, reviewer=who(request, reviewer), reason=reason)
+            name = who(request, reviewer)
+            save_field(store, form_id, field, value, version=version, reviewer=name, reason=reason, action=action)
         except StoreError as exc:
             return problem(request, form_id, exc, version, field, value)
         return after_change(request, form_id)
@@ -332,6 +336,8 @@ def create_app(
         version: Annotated[int | None, Form()] = None,
         reviewer: Annotated[str | None, Form()] = None,
         reason: Annotated[str | None, Form()] = None,
+        as_printed: Annotated[bool, Form()] = False,
+        override: Annotated[bool, Form()] = False,
     ) -> Response:
         try:
             if action == "skip":
@@ -340,10 +346,11 @@ def create_app(
                 target = f"/forms/{following}?msg=skipped" if following else "/?msg=skipped"
                 return RedirectResponse(target, status_code=303)
             if action == "promote":
-                return _promote(request, form_id, reviewer)
+                return _promote(request, form_id, reviewer, override)
             if action not in ("approve", "reject", "reopen") or version is None:
                 raise HTTPException(404)
-            set_status(store, form_id, action, version=version, reviewer=who(request, reviewer), reason=reason)
+            by = who(request, reviewer)
+            set_status(store, form_id, action, version=version, reviewer=by, reason=reason, as_printed=as_printed)
         except StoreError as exc:
             return problem(request, form_id, exc, version)
         done = {"approve": "approved", "reject": "rejected", "reopen": "reopened"}[action]
@@ -353,11 +360,11 @@ def create_app(
         target = f"/forms/{following}?msg={done}" if following else f"/?msg={done}"
         return RedirectResponse(target, status_code=303)
 
-    def _promote(request: Request, form_id: int, reviewer: str | None) -> Response:
+    def _promote(request: Request, form_id: int, reviewer: str | None, override: bool) -> Response:
         if fixtures_dir is None:
             raise StoreError("start `crossfoot review --fixtures DIR` to promote records to fixtures")
         name = who(request, reviewer)
-        promote(store, form_id, fixtures_dir, by=name or "")
+        promote(store, form_id, fixtures_dir, by=name or "", allow_not_as_printed=override)
         return RedirectResponse(f"/forms/{form_id}?msg=promoted", status_code=303)
 
     @app.get("/export")

@@ -10,6 +10,7 @@ field / old -> new to the edit trail. Nothing is ever updated in place.
 from __future__ import annotations
 
 import copy
+from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -25,13 +26,14 @@ from crossfoot.model import FUNDING_COLUMNS, FUNDING_ROWS, RECORD_SCALARS, Findi
 from crossfoot.review.audit import append_edit, append_version
 from crossfoot.review.items import close_all, load_findings, open_items_for, store_findings, sync_items
 from crossfoot.review.store import Store, bump_version, current_version, get_form
-from crossfoot.review.tables import FormRow, RecordVersionRow, utcnow
+from crossfoot.review.tables import EditRow, FormRow, RecordVersionRow, utcnow
 
 __all__ = [
     "RECORD_SCALARS",
     "EditOutcome",
     "apply_repair",
     "coerce_value",
+    "not_as_printed",
     "save_field",
     "set_status",
     "skip",
@@ -44,6 +46,38 @@ _DECIMAL_KEYS = frozenset(FUNDING_COLUMNS) | {"weight", "score", "total_weight",
 _INDICATOR_KEYS = frozenset(Indicator.model_fields)
 #: what approve / reject / reopen set the status to
 STATUS_ACTIONS = {"approve": "approved", "reject": "rejected", "reopen": "needs_review"}
+
+
+#: edit actions whose value the reviewer did NOT confirm the source prints:
+#: "unprinted" (the reviewer said so) and "repair" (the old one-click repair,
+#: which saved the arithmetic's answer without asking)
+UNPRINTED_ACTIONS = frozenset({"unprinted", "repair"})
+#: edit actions that set a field to what the source prints
+PRINTED_ACTIONS = frozenset({"edit", "correct", "undo"})
+#: actions that replace the whole record with a fresh extraction
+_EXTRACT_ACTIONS = frozenset({"extract", "re-extract"})
+
+
+def not_as_printed(edits: Iterable[EditRow]) -> dict[str, str]:
+    """Fields whose value differs from what the source prints -> why, from a
+    form's edits in the order they were made.
+
+    The record says what the document prints (SCHEMA.md); a value a reviewer
+    set without confirming the source prints it is marked in the record, the
+    exports and promoted fixtures, and promote refuses it without an override.
+    """
+    marked: dict[str, str] = {}
+    for edit in edits:
+        if edit.action in _EXTRACT_ACTIONS:
+            marked.clear()
+        elif edit.field is None:
+            continue
+        elif edit.action in UNPRINTED_ACTIONS:
+            why = f"{edit.old_value} → {edit.new_value} by {edit.reviewer}"
+            marked[edit.field] = why + (f": {edit.reason}" if edit.reason else "")
+        elif edit.action in PRINTED_ACTIONS:
+            marked.pop(edit.field, None)
+    return marked
 
 
 @dataclass(frozen=True)
@@ -316,9 +350,10 @@ def apply_repair(
         raise StoreError(f"{path}: the checks suggest no repair for this field any more")
     if value is not None and coerce_value(path, value) != coerce_value(path, repair.value):
         raise StoreError(f"{path}: the suggested repair is now {repair.value}, not {value}: nothing saved, reload")
-    reason = f"suggested repair: {path} {repair.printed} → {repair.value}"
+    # The reviewer confirmed the source prints this value: the extraction misread it.
+    reason = f"the extraction misread the source: it prints {repair.value}, not {repair.printed}"
     return save_field(
-        store, form_id, path, repair.value, version=version, reviewer=reviewer, reason=reason, action="repair"
+        store, form_id, path, repair.value, version=version, reviewer=reviewer, reason=reason, action="correct"
     )
 
 
@@ -349,12 +384,26 @@ def start_record(store: Store, form_id: int, *, version: int, reviewer: str | No
 
 
 def set_status(
-    store: Store, form_id: int, action: str, *, version: int, reviewer: str | None, reason: str | None = None
+    store: Store,
+    form_id: int,
+    action: str,
+    *,
+    version: int,
+    reviewer: str | None,
+    reason: str | None = None,
+    as_printed: bool = False,
 ) -> EditOutcome:
-    """approve, reject or reopen a form at the version the reviewer saw."""
+    """approve, reject or reopen a form at the version the reviewer saw.
+
+    ``as_printed``: the document itself is wrong and the record keeps what it
+    prints; that approval needs a reason."""
     if action not in STATUS_ACTIONS:
         raise StoreError(f"unknown action {action!r}")
     who = _reviewer(reviewer)
+    if as_printed:
+        if action != "approve" or not (reason or "").strip():
+            raise StoreError("approving as printed needs a reason: why is the document itself wrong?")
+        reason = f"the document itself is wrong, approved as printed: {(reason or '').strip()}"
     status = STATUS_ACTIONS[action]
     with store.write() as session:
         form = _locked_form(session, form_id, version)

@@ -23,14 +23,14 @@ from typing import IO, Any
 
 from pydantic import ValidationError
 from sqlalchemy import select
-from sqlalchemy.orm import defer
+from sqlalchemy.orm import Session, defer
 
 from crossfoot.errors import StoreError
 from crossfoot.model import FUNDING_COLUMNS, FUNDING_ROWS, Envelope, Finding, FormSource, Record, SourceSpan
-from crossfoot.review.edits import RECORD_SCALARS, value_at
+from crossfoot.review.edits import RECORD_SCALARS, UNPRINTED_ACTIONS, not_as_printed, value_at
 from crossfoot.review.items import findings_by_version
 from crossfoot.review.store import Store
-from crossfoot.review.tables import DocumentRow, FormRow, RecordVersionRow
+from crossfoot.review.tables import DocumentRow, EditRow, FormRow, RecordVersionRow
 from crossfoot.review.view import INDICATOR_COLUMNS
 
 __all__ = [
@@ -53,6 +53,7 @@ FORM_COLUMNS: tuple[str, ...] = (
     *(f"funding.{row}.{col}" for row in FUNDING_ROWS for col in FUNDING_COLUMNS),
     "indicator_count",
     "open_errors",
+    "not_as_printed",
 )
 INDICATOR_SHEET_COLUMNS: tuple[str, ...] = (
     "form_id",
@@ -114,8 +115,24 @@ def iter_export_items(store: Store, status: str | None = None, *, form_id: int |
         result = session.execute(query.execution_options(yield_per=200))
         for chunk in result.partitions():
             findings = findings_by_version(session, [version_row.id for _, _, version_row in chunk])
+            unprinted = _unprinted_by_form(session, [form.id for form, _, _ in chunk])
             for form, document, version_row in chunk:
-                yield _item(form, document, version_row, findings.get(version_row.id, []))
+                item = _item(form, document, version_row, findings.get(version_row.id, []))
+                item.envelope.meta["review"]["not_as_printed"] = unprinted.get(form.id, {})
+                yield item
+
+
+def _unprinted_by_form(session: Session, form_ids: list[int]) -> dict[int, dict[str, str]]:
+    """Per form: the fields whose value the source does not print (see ``not_as_printed``)."""
+    marked = session.scalars(
+        select(EditRow.form_id).where(EditRow.form_id.in_(form_ids), EditRow.action.in_(UNPRINTED_ACTIONS)).distinct()
+    ).all()
+    if not marked:
+        return {}
+    edits: dict[int, list[EditRow]] = {}
+    for edit in session.scalars(select(EditRow).where(EditRow.form_id.in_(marked)).order_by(EditRow.id)):
+        edits.setdefault(edit.form_id, []).append(edit)
+    return {form_id: found for form_id, rows in edits.items() if (found := not_as_printed(rows))}
 
 
 def _item(form: FormRow, document: DocumentRow, version_row: RecordVersionRow, findings: list[Finding]) -> ExportItem:
@@ -169,10 +186,11 @@ def _form_row(item: ExportItem) -> dict[str, Any]:
         "backend": item.form.backend,
     }
     record = item.record
-    for key in FORM_COLUMNS[len(_FORM_KEYS) : -2]:
+    for key in FORM_COLUMNS[len(_FORM_KEYS) : -3]:
         row[key] = value_at(record, key)
     row["indicator_count"] = len(record["indicators"]) if record else 0
     row["open_errors"] = " ".join(sorted({f.code for f in item.envelope.findings if f.severity.value == "error"}))
+    row["not_as_printed"] = " ".join(sorted(review.get("not_as_printed") or {}))
     return row
 
 
@@ -293,12 +311,16 @@ def promote(
     *,
     by: str,
     overwrite: bool = False,
+    allow_not_as_printed: bool = False,
     now: datetime | None = None,
 ) -> Path:
     """Write an approved record as a gold fixture (record + ``_source`` + ``_notes``).
 
-    Refuses a form that is not approved, and an existing fixture unless
-    ``overwrite`` (gold files are precious).
+    Refuses a form that is not approved, an existing fixture unless
+    ``overwrite`` (gold files are precious), and a record holding a value the
+    source does not print unless ``allow_not_as_printed`` (gold must not teach
+    the eval a number the document never printed); with it, the fixture's
+    ``_notes`` and ``_not_as_printed`` name those fields.
     """
     if not by.strip():
         raise StoreError("say who promotes the record (--by NAME)")
@@ -307,6 +329,13 @@ def promote(
         raise StoreError(f"no form {form_id} in the store")
     if item.form.status != "approved" or item.record is None:
         raise StoreError(f"form {form_id} is {item.form.status}: only an approved record becomes a fixture")
+    unprinted: dict[str, str] = item.envelope.meta["review"].get("not_as_printed") or {}
+    if unprinted and not allow_not_as_printed:
+        fields = ", ".join(sorted(unprinted))
+        raise StoreError(
+            f"form {form_id}: {fields} differ from what the source prints; "
+            "promote it only with the explicit override (--allow-not-as-printed)"
+        )
     target = folder / fixture_name(item.document.path, item.form.form_index)
     if target.exists() and not overwrite:
         raise StoreError(f"{target} exists; pass overwrite to replace a gold fixture")
@@ -314,8 +343,11 @@ def promote(
     fixture = {
         "_source": {"file": item.document.path, "form_index": item.form.form_index, "title_line": item.form.first_line},
         **item.record,
-        "_notes": [f"promoted from review by {by.strip()} at {stamp}"],
+        "_notes": [f"promoted from review by {by.strip()} at {stamp}"]
+        + [f"not as printed (override): {path} {why}" for path, why in sorted(unprinted.items())],
     }
+    if unprinted:
+        fixture["_not_as_printed"] = sorted(unprinted)
     folder.mkdir(parents=True, exist_ok=True)
     target.write_text(json.dumps(fixture, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
     return target

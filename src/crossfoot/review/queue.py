@@ -32,6 +32,8 @@ __all__ = [
 
 STATUSES = ("needs_review", "clean", "approved", "rejected")
 _NO_ITEMS_RANK = 9
+#: what a person did (runs and skips left out of the activity list)
+PERSON_ACTIONS = ("edit", "repair", "correct", "unprinted", "undo", "start", "approve", "reject", "reopen")
 
 
 @dataclass(frozen=True)
@@ -217,7 +219,7 @@ def recent_activity(store: Store, limit: int = 8) -> list[Activity]:
         rows = session.execute(
             select(EditRow.at, EditRow.reviewer, EditRow.action, EditRow.field, FormRow.id, FormRow.title)
             .join(FormRow, FormRow.id == EditRow.form_id)
-            .where(EditRow.action.in_(("edit", "repair", "start", "approve", "reject", "reopen")))
+            .where(EditRow.action.in_(PERSON_ACTIONS))
             .order_by(EditRow.id.desc())
             .limit(limit)
         ).all()

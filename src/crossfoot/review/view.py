@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import select
 
 from crossfoot.model import FUNDING_COLUMNS, FUNDING_ROWS, Finding, Severity
-from crossfoot.review.edits import value_at
+from crossfoot.review.edits import not_as_printed, value_at
 from crossfoot.review.items import load_findings
 from crossfoot.review.queue import QueueFilters, neighbours
 from crossfoot.review.store import Store, current_version, get_form
@@ -114,11 +114,18 @@ class FormView:
     previous_id: int | None
     next_id: int | None
     record_number: int
+    #: fields whose value the source does not print -> who changed it and why
+    unprinted: dict[str, str] = field(default_factory=dict)
 
     @property
     def state(self) -> dict[str, Any]:
         """What the page's script needs after a save: highlights and every value."""
-        return {"version": self.form.version, "marks": self.marks, "values": editable_values(self.record)}
+        return {
+            "version": self.form.version,
+            "marks": self.marks,
+            "unprinted": sorted(self.unprinted),
+            "values": editable_values(self.record),
+        }
 
 
 def _field_lines(provenance: dict[str, Any]) -> dict[str, list[int]]:
@@ -191,6 +198,7 @@ def form_view(store: Store, form_id: int, filters: QueueFilters | None = None) -
         previous_id=previous_id,
         next_id=next_id,
         record_number=form.record_number,
+        unprinted=not_as_printed(reversed(edits)),
     )
 
 

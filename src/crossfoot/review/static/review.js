@@ -133,9 +133,10 @@
     const state = JSON.parse(holder.dataset.state);
     $$("#record-panel .v").forEach((input) => {
       const path = input.dataset.field;
-      input.classList.remove("mark-flag", "mark-term", "invalid");
+      input.classList.remove("mark-flag", "mark-term", "invalid", "mark-unprinted");
       const mark = state.marks[path];
       if (mark) input.classList.add("mark-" + mark);
+      if ((state.unprinted || []).includes(path)) input.classList.add("mark-unprinted");
       const value = state.values[path];
       if (value !== undefined && document.activeElement !== input && input.value !== value) {
         input.value = value;
@@ -148,6 +149,13 @@
   document.addEventListener("htmx:afterRequest", (event) => {
     const xhr = event.detail.xhr;
     if (xhr && xhr.status === 422 && event.detail.elt.classList) event.detail.elt.classList.add("invalid");
+    // a reason and the "not printed" mark belong to one change: clear them once used
+    if (xhr && xhr.status === 200 && event.detail.elt.closest && event.detail.elt.closest("#record-panel")) {
+      const reason = $("#reason");
+      if (reason) reason.value = "";
+      const unprinted = $("#unprinted");
+      if (unprinted) unprinted.checked = false;
+    }
   });
 
   // --- keyboard ---------------------------------------------------------------
