@@ -131,7 +131,7 @@ def test_approve_moves_on_to_the_next_item(client: TestClient, loaded: Store) ->
         f"/forms/{first}/approve", data={"version": rows[0].version, "reviewer": "ann"}, follow_redirects=False
     )
     assert answer.status_code == 303
-    assert answer.headers["location"] == f"/forms/{rows[1].form_id}?msg=approved"
+    assert answer.headers["location"] == f"/forms/{rows[1].form_id}?msg=approved&of={first}"
     assert form_view(loaded, first).form.status == "approved"
     stale = client.post(f"/forms/{first}/approve", data={"version": rows[0].version, "reviewer": "bob"})
     assert stale.status_code == 409 and "Someone saved this form before you" in stale.text
@@ -289,3 +289,17 @@ def test_an_edit_marked_not_printed_shows_on_the_page(client: TestClient, loaded
     assert 'id="unprinted-note"' in page
     assert re.search(r'class="v [^"]*mark-unprinted"[^>]*id="f-total_score"', page)
     assert form_view(loaded, row.form_id).edits[0].action == "unprinted"
+
+
+def test_the_banner_after_approving_names_the_form_and_undoes_it(client: TestClient, loaded: Store) -> None:
+    """Issue 11, item 3: the banner on the next form is about the approved one."""
+    rows = queue(loaded)
+    first = rows[0]
+    answer = client.post(f"/forms/{first.form_id}/approve", data={"version": first.version, "reviewer": "ann"})
+    assert answer.status_code == 200 and f"/forms/{rows[1].form_id}" in str(answer.url)
+    banner = re.search(r'<div class="banner ok" role="status" id="banner">(.*?)</div>', answer.text, re.S)
+    assert banner and html.escape(first.title, quote=False) in banner.group(1)
+    assert f'action="/forms/{first.form_id}/undo"' in banner.group(1)
+    assert answer.headers["cache-control"] == "no-store"
+    client.post(f"/forms/{first.form_id}/undo", data={"version": first.version + 1, "reviewer": "ann"})
+    assert form_view(loaded, first.form_id).form.status == "needs_review"

@@ -296,3 +296,38 @@ def test_a_stale_repair_conflict_keeps_both_values_and_blanks_nothing(
     assert after.form.status == "needs_review"  # changed after approval: a new decision is due
     edits = [(e.reviewer, e.field, e.new_value) for e in reversed(after.edits) if e.action == "edit"]
     assert edits == [("ann", field, value)]
+
+
+def test_undo_restores_an_edit(browser: Any, served: str, sqlite_store: Store) -> None:
+    """Issue 11, item 3: `u` takes back the last edit, as an audited change."""
+    row = queue(sqlite_store)[0]
+    printed = form_view(sqlite_store, row.form_id).record["total_score"]  # type: ignore[index]
+    browser.get(f"{served}/forms/{row.form_id}")
+    set_reviewer(browser, "ann")
+    replace_value(browser, "f-total_score", "12.5")
+    wait(browser).until(lambda d: "Saved" in d.find_element(By.ID, "flash").text)
+    assert form_view(sqlite_store, row.form_id).record["total_score"] == "12.5"  # type: ignore[index]
+    press(browser, "u")
+    wait(browser).until(ec.url_contains("msg=undone"))
+    assert browser.find_element(By.ID, "f-total_score").get_attribute("value") == printed
+    view = form_view(sqlite_store, row.form_id)
+    assert view.record is not None and view.record["total_score"] == printed
+    assert (view.edits[0].action, view.edits[0].reviewer) == ("undo", "ann")
+    assert "undone" in browser.find_element(By.ID, "banner").text.lower()
+
+
+def test_reject_asks_for_a_reason_and_confirms(browser: Any, served: str, sqlite_store: Store) -> None:
+    row = queue(sqlite_store)[0]
+    browser.get(f"{served}/forms/{row.form_id}")
+    set_reviewer(browser, "ann")
+    press(browser, "r")
+    prompt = wait(browser).until(ec.alert_is_present())
+    assert "why" in prompt.text
+    prompt.send_keys("扫描件缺页")
+    prompt.accept()
+    confirm = wait(browser).until(ec.alert_is_present())
+    assert "扫描件缺页" in confirm.text
+    confirm.accept()
+    wait(browser).until(ec.url_contains("msg=rejected"))
+    view = form_view(sqlite_store, row.form_id)
+    assert view.form.status == "rejected" and view.edits[0].reason == "扫描件缺页"

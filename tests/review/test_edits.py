@@ -11,7 +11,7 @@ from sqlalchemy import select
 from crossfoot.check import run_checks
 from crossfoot.errors import ConflictError, StoreError
 from crossfoot.model import FUNDING_COLUMNS, Record
-from crossfoot.review.edits import apply_repair, coerce_value, save_field, set_status, skip, start_record
+from crossfoot.review.edits import apply_repair, coerce_value, save_field, set_status, skip, start_record, undo
 from crossfoot.review.queue import QueueFilters, queue
 from crossfoot.review.store import Store, load_into
 from crossfoot.review.tables import EditRow, ReviewItemRow
@@ -237,3 +237,41 @@ def test_a_repair_is_saved_only_as_the_value_the_reviewer_saw(loaded: Store) -> 
     assert form_view(loaded, form_id).form.version == view.form.version
     with pytest.raises(ConflictError):  # a stale page: a conflict, not "no repair any more"
         apply_repair(loaded, form_id, repair.field, version=view.form.version - 1, reviewer="ann", value=repair.value)
+
+
+def test_undo_takes_back_an_edit_or_an_approval_as_audited_changes(loaded: Store) -> None:
+    """Issue 11, item 3: undo is one more audited change; undoing an undo is refused."""
+    row = queue(loaded)[0]
+    printed = form_view(loaded, row.form_id).record["total_score"]  # type: ignore[index]
+    edited = save_field(loaded, row.form_id, "total_score", "12.5", version=row.version, reviewer="ann")
+    back = undo(loaded, row.form_id, version=edited.version, reviewer="bob")
+    view = form_view(loaded, row.form_id)
+    assert view.record is not None and view.record["total_score"] == printed
+    last = trail(loaded, row.form_id)[-1]
+    assert (last.action, last.reviewer, last.field, last.old_value, last.new_value) == (
+        "undo",
+        "bob",
+        "total_score",
+        "12.5",
+        printed,
+    )
+    with pytest.raises(StoreError, match="nothing to undo"):
+        undo(loaded, row.form_id, version=back.version, reviewer="bob")
+
+    edited = save_field(loaded, row.form_id, "total_score", "12.5", version=back.version, reviewer="ann")
+    approved = set_status(loaded, row.form_id, "approve", version=edited.version, reviewer="ann")
+    undo(loaded, row.form_id, version=approved.version, reviewer="bob")
+    view = form_view(loaded, row.form_id)
+    assert view.form.status == "needs_review" and view.form.reviewed_by is None
+    assert view.record is not None and view.record["total_score"] == "12.5"  # only the approval went
+    assert [e.action for e in trail(loaded, row.form_id)][-3:] == ["edit", "approve", "undo"]
+    with pytest.raises(ConflictError):
+        undo(loaded, row.form_id, version=row.version, reviewer="bob")
+
+
+def test_undoing_an_unprinted_value_clears_its_mark(loaded: Store) -> None:
+    row = queue(loaded)[0]
+    first = save_field(loaded, row.form_id, "total_score", "99", version=row.version, reviewer="a", action="unprinted")
+    assert "total_score" in form_view(loaded, row.form_id).unprinted
+    undo(loaded, row.form_id, version=first.version, reviewer="a")
+    assert form_view(loaded, row.form_id).unprinted == {}

@@ -34,7 +34,7 @@ from starlette.middleware.trustedhost import TrustedHostMiddleware
 from crossfoot.errors import ConflictError, StoreError
 from crossfoot.model import FUNDING_COLUMNS, FUNDING_ROWS, LEVEL1_LABELS, LEVEL2_LABELS
 from crossfoot.review.access import Access
-from crossfoot.review.edits import apply_repair, save_field, set_status, skip, start_record
+from crossfoot.review.edits import apply_repair, save_field, set_status, skip, start_record, undo
 from crossfoot.review.export import (
     EXPORT_FORMATS,
     ExportItem,
@@ -51,6 +51,7 @@ from crossfoot.review.view import (
     FUNDING_ROW_LABELS,
     HEADER_FIELDS,
     INDICATOR_COLUMNS,
+    banner,
     conflict_view,
     form_view,
 )
@@ -67,6 +68,7 @@ MESSAGES = {
     "skipped": "Skipped",
     "reopened": "Reopened",
     "promoted": "Written as a gold fixture",
+    "undone": "Undone",
     "token": "Token accepted",
 }
 #: only the app's own files; no inline script, no framing, no plugins
@@ -253,6 +255,7 @@ def create_app(
         severity: str | None = None,
         document: int | None = None,
         msg: str | None = None,
+        of: int | None = None,
     ) -> HTMLResponse:
         filters = QueueFilters(status=status, code=code or None, severity=severity or None, document=document)
         rows = queue(store, filters)
@@ -263,6 +266,7 @@ def create_app(
             activity=recent_activity(store),
             filters=filters,
             message=MESSAGES.get(msg or ""),
+            banner=banner(store, MESSAGES.get(msg or ""), of),
             signed_in=request.state.reviewer,
         )
 
@@ -272,12 +276,21 @@ def create_app(
         return RedirectResponse(f"/forms/{rows[0].form_id}" if rows else "/?msg=", status_code=303)
 
     @app.get("/forms/{form_id}", response_class=HTMLResponse)
-    def form_page(request: Request, form_id: int, msg: str | None = None) -> HTMLResponse:
+    def form_page(request: Request, form_id: int, msg: str | None = None, of: int | None = None) -> HTMLResponse:
         try:
             view = form_view(store, form_id)
         except StoreError as exc:
             return page("message.html", 404, title="Not found", message=exc.message, back="/")
-        return page("form.html", view=view, message=MESSAGES.get(msg or ""), signed_in=request.state.reviewer)
+        text = MESSAGES.get(msg or "")
+        return page(
+            "form.html",
+            # never from the browser's cache: Back must not show a stale page that can act
+            headers={"Cache-Control": "no-store"},
+            view=view,
+            message=text,
+            banner=banner(store, text, of if of is not None else form_id),
+            signed_in=request.state.reviewer,
+        )
 
     @app.post("/forms/{form_id}/field", dependencies=guarded)
     def edit_field(
@@ -345,6 +358,9 @@ def create_app(
                 _, following = neighbours(store, form_id)
                 target = f"/forms/{following}?msg=skipped" if following else "/?msg=skipped"
                 return RedirectResponse(target, status_code=303)
+            if action == "undo" and version is not None:
+                undo(store, form_id, version=version, reviewer=who(request, reviewer))
+                return RedirectResponse(f"/forms/{form_id}?msg=undone", status_code=303)
             if action == "promote":
                 return _promote(request, form_id, reviewer, override)
             if action not in ("approve", "reject", "reopen") or version is None:
@@ -357,7 +373,7 @@ def create_app(
         if action == "reopen":
             return RedirectResponse(f"/forms/{form_id}?msg={done}", status_code=303)
         _, following = neighbours(store, form_id)
-        target = f"/forms/{following}?msg={done}" if following else f"/?msg={done}"
+        target = f"/forms/{following}?msg={done}&of={form_id}" if following else f"/?msg={done}&of={form_id}"
         return RedirectResponse(target, status_code=303)
 
     def _promote(request: Request, form_id: int, reviewer: str | None, override: bool) -> Response:

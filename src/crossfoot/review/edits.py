@@ -38,6 +38,7 @@ __all__ = [
     "set_status",
     "skip",
     "start_record",
+    "undo",
     "value_at",
 ]
 
@@ -67,15 +68,27 @@ def not_as_printed(edits: Iterable[EditRow]) -> dict[str, str]:
     exports and promoted fixtures, and promote refuses it without an override.
     """
     marked: dict[str, str] = {}
+    before: dict[str, list[str | None]] = {}  # per field, its mark before each change: undo restores it
     for edit in edits:
         if edit.action in _EXTRACT_ACTIONS:
             marked.clear()
-        elif edit.field is None:
+            before.clear()
             continue
-        elif edit.action in UNPRINTED_ACTIONS:
+        if edit.field is None or edit.action not in UNPRINTED_ACTIONS | PRINTED_ACTIONS:
+            continue
+        stack = before.setdefault(edit.field, [])
+        if edit.action == "undo":
+            restored = stack.pop() if stack else None
+            if restored is None:
+                marked.pop(edit.field, None)
+            else:
+                marked[edit.field] = restored
+            continue
+        stack.append(marked.get(edit.field))
+        if edit.action in UNPRINTED_ACTIONS:
             why = f"{edit.old_value} → {edit.new_value} by {edit.reviewer}"
             marked[edit.field] = why + (f": {edit.reason}" if edit.reason else "")
-        elif edit.action in PRINTED_ACTIONS:
+        else:
             marked.pop(edit.field, None)
     return marked
 
@@ -407,22 +420,79 @@ def set_status(
     status = STATUS_ACTIONS[action]
     with store.write() as session:
         form = _locked_form(session, form_id, version)
-        decided = status != "needs_review"
-        bump_version(
-            session,
-            form,
-            version,
-            status=status,
-            reviewed_by=who if decided else None,
-            reviewed_at=utcnow() if decided else None,
-        )
-        if decided:
-            close_all(session, form, actor=who, resolution=status)
-        else:
-            current = current_version(session, form)
-            wanted = open_items_for(load_findings(session, current.id), current.error)
-            sync_items(session, form, wanted, actor=who, resolution="fixed")
+        _move_status(session, form, version, status, who)
         return _audited(session, form, who, action, version, reason)
+
+
+def _move_status(session: Session, form: FormRow, version: int, status: str, who: str) -> None:
+    decided = status != "needs_review"
+    bump_version(
+        session,
+        form,
+        version,
+        status=status,
+        reviewed_by=who if decided else None,
+        reviewed_at=utcnow() if decided else None,
+    )
+    if decided:
+        close_all(session, form, actor=who, resolution=status)
+    else:
+        current = current_version(session, form)
+        wanted = open_items_for(load_findings(session, current.id), current.error)
+        sync_items(session, form, wanted, actor=who, resolution="fixed")
+
+
+#: what undo can take back: the last value change or decision on a form
+UNDOABLE = frozenset({"edit", "correct", "unprinted", "repair", "approve", "reject"})
+
+
+def pick_undoable(newest_first: Iterable[EditRow], version: int) -> EditRow | None:
+    """Of a form's edits (newest first), the change that moved it to
+    ``version``, if undo can take it back. An undo is itself a change:
+    undoing twice does not redo (the trail shows everything)."""
+    for row in newest_first:
+        if row.to_version != version or row.from_version == version:
+            continue  # an older change, or a skip
+        if row.action == "reopen" and row.field is None and row.reason and row.reason.startswith("edited after"):
+            continue  # an edit of a decided form writes this row too; the edit is what undo takes back
+        return row if row.action in UNDOABLE else None
+    return None
+
+
+def last_undoable(session: Session, form: FormRow) -> EditRow | None:
+    rows = session.scalars(
+        select(EditRow)
+        .where(EditRow.form_id == form.id, EditRow.to_version == form.version)
+        .order_by(EditRow.id.desc())
+    ).all()
+    return pick_undoable(rows, form.version)
+
+
+def undo(store: Store, form_id: int, *, version: int, reviewer: str | None) -> EditOutcome:
+    """Take back the last edit, approval or rejection, as one more audited change.
+
+    A value goes back to what it was (even an empty one: the undo names it);
+    an approval or rejection goes back to needs review. Raises ConflictError
+    when the page is stale, StoreError when there is nothing to undo.
+    """
+    who = _reviewer(reviewer)
+    with store.write() as session:
+        form = _locked_form(session, form_id, version)
+        last = last_undoable(session, form)
+        if last is None:
+            raise StoreError(f"form {form_id}: nothing to undo (the last change was not an edit or a decision)")
+        reason = f"undo {last.action} by {last.reviewer} (version {last.from_version}→{last.to_version})"
+        if last.field is None:
+            _move_status(session, form, version, "needs_review", who)
+            return _audited(session, form, who, "undo", version, reason)
+        previous = current_version(session, form)
+        assert previous.record is not None  # a field edit implies a record
+        parts = _check_path(previous.record, last.field)
+        now = value_at(previous.record, last.field)
+        record = _validated(_set(previous.record, parts, last.old_value), last.field)
+        findings = _findings_after_edit(session, form, previous, record, last.field)
+        _write_record(session, form, version, previous, record, findings, who)
+        return _audited(session, form, who, "undo", version, reason, field=last.field, old=now, new=last.old_value)
 
 
 def skip(store: Store, form_id: int, *, reviewer: str | None) -> None:

@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import select
 
 from crossfoot.model import FUNDING_COLUMNS, FUNDING_ROWS, Finding, Severity
-from crossfoot.review.edits import not_as_printed, value_at
+from crossfoot.review.edits import last_undoable, not_as_printed, pick_undoable, value_at
 from crossfoot.review.items import load_findings
 from crossfoot.review.queue import QueueFilters, neighbours
 from crossfoot.review.store import Store, current_version, get_form
@@ -25,10 +25,12 @@ __all__ = [
     "FUNDING_ROW_LABELS",
     "HEADER_FIELDS",
     "INDICATOR_COLUMNS",
+    "Banner",
     "ConflictView",
     "FindingView",
     "FormView",
     "SourceLine",
+    "banner",
     "conflict_view",
     "editable_values",
     "form_view",
@@ -116,6 +118,8 @@ class FormView:
     record_number: int
     #: fields whose value the source does not print -> who changed it and why
     unprinted: dict[str, str] = field(default_factory=dict)
+    #: the last change undo would take back ("edit", "approve", ...), if any
+    undoable: str | None = None
 
     @property
     def state(self) -> dict[str, Any]:
@@ -199,7 +203,36 @@ def form_view(store: Store, form_id: int, filters: QueueFilters | None = None) -
         next_id=next_id,
         record_number=form.record_number,
         unprinted=not_as_printed(reversed(edits)),
+        undoable=_undo_label(pick_undoable(edits, form.version)),
     )
+
+
+def _undo_label(row: EditRow | None) -> str | None:
+    if row is None:
+        return None
+    return f"{row.action} {row.field}" if row.field else row.action
+
+
+@dataclass(frozen=True)
+class Banner:
+    """What just happened, naming the form it happened to, with its undo."""
+
+    text: str
+    form_id: int
+    title: str
+    version: int
+    undoable: bool
+
+
+def banner(store: Store, text: str | None, form_id: int | None) -> Banner | None:
+    """The banner after an action on ``form_id`` (often shown on the next form's page)."""
+    if not text or form_id is None:
+        return None
+    with store.read() as session:
+        form = session.get(FormRow, form_id)
+        if form is None:
+            return None
+        return Banner(text, form.id, form.title, form.version, last_undoable(session, form) is not None)
 
 
 @dataclass

@@ -60,6 +60,18 @@
       const source = document.getElementById(el.dataset.copy);
       el.value = source ? source.value : "";
     });
+    // A rejection always says why, and is confirmed: it ends the form's review.
+    if (form.action.endsWith("/reject")) {
+      const reason = form.querySelector('input[name="reason"]');
+      const title = ($(".form-title h1") || {}).textContent || "this form";
+      let why = reason.value.trim();
+      if (!why) why = (window.prompt("Reject " + title + ": why?") || "").trim();
+      if (!why || !window.confirm("Reject " + title + "?\nReason: " + why)) {
+        event.preventDefault();
+        return;
+      }
+      reason.value = why;
+    }
   });
   function askForName() {
     const input = $("#reviewer");
@@ -150,6 +162,10 @@
     const xhr = event.detail.xhr;
     if (xhr && xhr.status === 422 && event.detail.elt.classList) event.detail.elt.classList.add("invalid");
     // a reason and the "not printed" mark belong to one change: clear them once used
+    if (xhr && xhr.status === 200) {
+      const stale = $("#banner");
+      if (stale) stale.remove(); // a newer change: `u` now undoes that one
+    }
     if (xhr && xhr.status === 200 && event.detail.elt.closest && event.detail.elt.closest("#record-panel")) {
       const reason = $("#reason");
       if (reason) reason.value = "";
@@ -215,6 +231,10 @@
         break;
       case "s":
         click("#skip-btn");
+        break;
+      case "u":
+        // the banner names what just happened (often on the previous form): undo that
+        if (!click("#banner-undo")) click("#undo-btn");
         break;
       case "e": {
         const target = $("#record-panel .v.mark-flag") || $("#record-panel .v");
