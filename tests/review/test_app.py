@@ -64,7 +64,8 @@ def test_queue_filters_by_check(client: TestClient, loaded: Store) -> None:
     page = client.get("/", params={"code": "no_such_check"})
     assert "Nothing here" in page.text
     code = queue(loaded)[0].codes[0]
-    assert f'href="/forms/{queue(loaded)[0].form_id}"' in client.get("/", params={"code": code}).text
+    filtered = client.get("/", params={"code": code}).text
+    assert f'href="/forms/{queue(loaded)[0].form_id}?status=needs_review&amp;code={code}"' in filtered  # stays filtered
 
 
 def test_form_page_shows_numbered_source_lines_and_highlights(client: TestClient, loaded: Store) -> None:

@@ -331,3 +331,45 @@ def test_reject_asks_for_a_reason_and_confirms(browser: Any, served: str, sqlite
     wait(browser).until(ec.url_contains("msg=rejected"))
     view = form_view(sqlite_store, row.form_id)
     assert view.form.status == "rejected" and view.edits[0].reason == "扫描件缺页"
+
+
+def test_skip_sticks(browser: Any, served: str, sqlite_store: Store) -> None:
+    """Issue 11, item 7: a skipped form does not come back until the queue is exhausted."""
+    rows = queue(sqlite_store)
+    assert len(rows) >= 3
+    browser.get(f"{served}/forms/{rows[0].form_id}")
+    set_reviewer(browser, "ann")
+    press(browser, "s")
+    wait(browser).until(ec.url_contains(f"/forms/{rows[1].form_id}?msg=skipped"))
+    assert rows[0].title in browser.find_element(By.ID, "banner").text  # the banner names the skipped form
+    press(browser, "a")  # approve the second: the jump goes on to the third, not back to the skipped one
+    wait(browser).until(ec.url_contains(f"/forms/{rows[2].form_id}?msg=approved"))
+    browser.get(served + "/")
+    ids = [el.get_attribute("id") for el in browser.find_elements(By.CSS_SELECTOR, "tr.qrow")]
+    assert ids[-1] == f"q{rows[0].form_id}"
+    assert "skipped" in browser.find_element(By.ID, f"q{rows[0].form_id}").text
+
+
+def test_next_stays_inside_a_filter(browser: Any, served: str, sqlite_store: Store) -> None:
+    """Issue 11, items 6-7: Next, Previous and the jump after approving stay in the filtered queue."""
+    everything = [row.form_id for row in queue(sqlite_store)]
+    code = next(
+        c for row in queue(sqlite_store) for c in row.codes if len(queue(sqlite_store, QueueFilters(code=c))) >= 2
+    )
+    inside = [row.form_id for row in queue(sqlite_store, QueueFilters(code=code))]
+    assert set(inside) < set(everything)  # the filter leaves some forms out
+    browser.get(served + "/")
+    set_reviewer(browser, "ann")
+    browser.find_element(By.CSS_SELECTOR, f'.facets a[href*="code={code}"]').click()
+    wait(browser).until(ec.url_contains(f"code={code}"))
+    assert f"0 of {len(inside)}" in browser.find_element(By.ID, "progress").text
+    browser.find_element(By.CSS_SELECTOR, f"#q{inside[-1]} td.title a").click()
+    wait(browser).until(ec.url_contains(f"/forms/{inside[-1]}"))
+    press(browser, "j")  # past the filter's last form: back to its first, never outside
+    wait(browser).until(ec.url_contains(f"/forms/{inside[0]}?"))
+    assert f"code={code}" in browser.current_url
+    assert not browser.find_elements(By.ID, "prev-link")  # the first of the filter has no previous
+    press(browser, "a")
+    wait(browser).until(ec.url_contains("msg=approved"))
+    assert f"/forms/{inside[1]}?" in browser.current_url and f"code={code}" in browser.current_url
+    assert f"1 of {len(inside)} done" in browser.find_element(By.ID, "progress").text

@@ -44,7 +44,7 @@ from crossfoot.review.export import (
     write_jsonl,
     write_xlsx,
 )
-from crossfoot.review.queue import STATUSES, QueueFilters, counts, neighbours, queue, recent_activity
+from crossfoot.review.queue import STATUSES, QueueFilters, counts, neighbours, progress, queue, recent_activity
 from crossfoot.review.store import Store, StoreBusyError
 from crossfoot.review.view import (
     FUNDING_COLUMN_LABELS,
@@ -211,10 +211,22 @@ def create_app(
     def is_htmx(request: Request) -> bool:
         return request.headers.get("hx-request") == "true"
 
+    def current_filters(request: Request) -> QueueFilters:
+        """The filtered queue the reviewer is working through: htmx says which page it posts from."""
+        return QueueFilters.parse(urlsplit(request.headers.get("hx-current-url", "")).query)
+
     def after_change(request: Request, form_id: int) -> Response:
         if not is_htmx(request):
             return RedirectResponse(f"/forms/{form_id}", status_code=303)
-        return page("form_update.html", view=form_view(store, form_id), saved=True)
+        filters = current_filters(request)
+        view = form_view(store, form_id, filters)
+        return page("form_update.html", view=view, saved=True, nav=filters, progress=progress(store, filters))
+
+    def moved_on(form_id: int, done: str, filters: QueueFilters) -> RedirectResponse:
+        """After a decision or a skip: the next form of the same filtered queue, or that queue's page."""
+        _, following = neighbours(store, form_id, filters)
+        query = f"msg={done}&of={form_id}" + (f"&{filters.query()}" if filters.suffix else "")
+        return RedirectResponse(f"/forms/{following}?{query}" if following else f"/?{query}", status_code=303)
 
     def problem(
         request: Request,
@@ -262,6 +274,7 @@ def create_app(
         return page(
             "queue.html",
             rows=rows,
+            progress=progress(store, filters),
             counts=counts(store),
             activity=recent_activity(store),
             filters=filters,
@@ -277,8 +290,9 @@ def create_app(
 
     @app.get("/forms/{form_id}", response_class=HTMLResponse)
     def form_page(request: Request, form_id: int, msg: str | None = None, of: int | None = None) -> HTMLResponse:
+        filters = QueueFilters.parse(request.url.query)
         try:
-            view = form_view(store, form_id)
+            view = form_view(store, form_id, filters)
         except StoreError as exc:
             return page("message.html", 404, title="Not found", message=exc.message, back="/")
         text = MESSAGES.get(msg or "")
@@ -287,6 +301,8 @@ def create_app(
             # never from the browser's cache: Back must not show a stale page that can act
             headers={"Cache-Control": "no-store"},
             view=view,
+            nav=filters,
+            progress=progress(store, filters),
             message=text,
             banner=banner(store, text, of if of is not None else form_id),
             signed_in=request.state.reviewer,
@@ -351,13 +367,13 @@ def create_app(
         reason: Annotated[str | None, Form()] = None,
         as_printed: Annotated[bool, Form()] = False,
         override: Annotated[bool, Form()] = False,
+        queue_filter: Annotated[str, Form(alias="queue")] = "",
     ) -> Response:
+        filters = QueueFilters.parse(queue_filter)
         try:
             if action == "skip":
                 skip(store, form_id, reviewer=who(request, reviewer))
-                _, following = neighbours(store, form_id)
-                target = f"/forms/{following}?msg=skipped" if following else "/?msg=skipped"
-                return RedirectResponse(target, status_code=303)
+                return moved_on(form_id, "skipped", filters)
             if action == "undo" and version is not None:
                 undo(store, form_id, version=version, reviewer=who(request, reviewer))
                 return RedirectResponse(f"/forms/{form_id}?msg=undone", status_code=303)
@@ -372,9 +388,7 @@ def create_app(
         done = {"approve": "approved", "reject": "rejected", "reopen": "reopened"}[action]
         if action == "reopen":
             return RedirectResponse(f"/forms/{form_id}?msg={done}", status_code=303)
-        _, following = neighbours(store, form_id)
-        target = f"/forms/{following}?msg={done}&of={form_id}" if following else f"/?msg={done}&of={form_id}"
-        return RedirectResponse(target, status_code=303)
+        return moved_on(form_id, done, filters)
 
     def _promote(request: Request, form_id: int, reviewer: str | None, override: bool) -> Response:
         if fixtures_dir is None:

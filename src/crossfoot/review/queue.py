@@ -21,11 +21,13 @@ from crossfoot.review.tables import DocumentRow, EditRow, FormRow, ReviewItemRow
 __all__ = [
     "STATUSES",
     "Activity",
+    "Progress",
     "QueueCounts",
     "QueueFilters",
     "QueueRow",
     "counts",
     "neighbours",
+    "progress",
     "queue",
     "recent_activity",
 ]
@@ -58,6 +60,26 @@ class QueueFilters:
         values.update(changes)
         return urlencode({k: v for k, v in values.items() if v not in (None, "")})
 
+    @property
+    def suffix(self) -> str:
+        """``?…`` to keep a link inside this filtered queue; "" for the default queue."""
+        return "" if self == QueueFilters() else "?" + self.query()
+
+    @classmethod
+    def parse(cls, query: str) -> QueueFilters:
+        """Filters from a URL query string (a form page's, or htmx's HX-Current-URL);
+        anything unreadable is ignored, never an error: it only steers navigation."""
+        from urllib.parse import parse_qs
+
+        values = {k: v[-1] for k, v in parse_qs(query).items() if v and v[-1]}
+        document = values.get("document", "")
+        return cls(
+            status=values.get("status", "needs_review"),
+            code=values.get("code"),
+            severity=values.get("severity"),
+            document=int(document) if document.isdigit() else None,
+        )
+
 
 @dataclass
 class QueueRow:
@@ -77,10 +99,12 @@ class QueueRow:
     rank: int = _NO_ITEMS_RANK
     severity: str | None = None
     codes: list[str] = field(default_factory=list)
+    #: passed over since its last change: it waits at the end of the queue
+    skipped: bool = False
 
     @property
-    def sort_key(self) -> tuple[int, str, int, str]:
-        return (self.rank, self.path, self.form_index, self.backend)
+    def sort_key(self) -> tuple[bool, int, str, int, str]:
+        return (self.skipped, self.rank, self.path, self.form_index, self.backend)
 
 
 @dataclass
@@ -141,7 +165,43 @@ def _rows(session: Session, filters: QueueFilters) -> list[QueueRow]:
             row.rank, row.severity = rank, severity
         if code not in row.codes:
             row.codes.append(code)
+    # A skip sticks until the form changes: its row carries the version it was skipped at.
+    skipped = session.execute(
+        select(EditRow.form_id)
+        .join(FormRow, FormRow.id == EditRow.form_id)
+        .where(EditRow.action == "skip", EditRow.to_version == FormRow.version)
+        .distinct()
+    )
+    for (form_id,) in skipped:
+        if form_id in rows:
+            rows[form_id].skipped = True
     return sorted(rows.values(), key=lambda r: r.sort_key)
+
+
+@dataclass(frozen=True)
+class Progress:
+    """How far the reviewers are with the forms a filter is about."""
+
+    done: int
+    total: int
+
+
+def progress(store: Store, filters: QueueFilters | None = None) -> Progress:
+    """ "12 of 40 done": of the forms that need (or needed) a person and match the
+    filter's check / severity / document, how many are approved or rejected.
+
+    A check filter matches items open or closed, so a form stays counted
+    after its approval closed the item that put it in the queue."""
+    filters = filters or QueueFilters()
+    query = select(FormRow.status, func.count()).where(FormRow.status != "clean").group_by(FormRow.status)
+    if filters.document is not None:
+        query = query.where(FormRow.document_id == filters.document)
+    if filters.code or filters.severity:
+        conditions = _item_filter(filters)[1:]  # without "still open"
+        query = query.where(FormRow.id.in_(select(ReviewItemRow.form_id).where(*conditions)))  # type: ignore[arg-type]
+    with store.read() as session:
+        by_status = {status: n for status, n in session.execute(query)}
+    return Progress(done=by_status.get("approved", 0) + by_status.get("rejected", 0), total=sum(by_status.values()))
 
 
 def queue(store: Store, filters: QueueFilters | None = None) -> list[QueueRow]:
