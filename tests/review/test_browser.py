@@ -373,3 +373,26 @@ def test_next_stays_inside_a_filter(browser: Any, served: str, sqlite_store: Sto
     wait(browser).until(ec.url_contains("msg=approved"))
     assert f"/forms/{inside[1]}?" in browser.current_url and f"code={code}" in browser.current_url
     assert f"1 of {len(inside)} done" in browser.find_element(By.ID, "progress").text
+
+
+def test_bulk_approve_as_printed(browser: Any, served: str, sqlite_store: Store) -> None:
+    """Issue 11, item 8: tick forms with the same check, one reason, one click."""
+    code = "total_score_mismatch"
+    inside = queue(sqlite_store, QueueFilters(code=code))
+    assert len(inside) >= 3
+    browser.get(f"{served}/?code={code}")
+    set_reviewer(browser, "ann")
+    for row in inside[:2]:
+        browser.find_element(By.CSS_SELECTOR, f"#q{row.form_id} input.pick").click()
+    assert browser.current_url.endswith(f"code={code}")  # ticking a box does not open the form
+    browser.find_element(By.ID, "bulk-reason").send_keys("原件总分如此")
+    browser.find_element(By.ID, "bulk-approve").click()
+    wait(browser).until(ec.url_contains("msg=bulk"))
+    assert "Approved 2 forms as printed" in browser.find_element(By.CSS_SELECTOR, ".banner").text
+    for row in inside[:2]:
+        view = form_view(sqlite_store, row.form_id)
+        assert view.form.status == "approved" and view.edits[0].reviewer == "ann"
+        assert view.edits[0].reason is not None and view.edits[0].reason.endswith("原件总分如此")
+    assert form_view(sqlite_store, inside[2].form_id).form.status == "needs_review"
+    remaining = {el.get_attribute("id") for el in browser.find_elements(By.CSS_SELECTOR, "tr.qrow")}
+    assert f"q{inside[2].form_id}" in remaining and f"q{inside[0].form_id}" not in remaining

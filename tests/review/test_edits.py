@@ -275,3 +275,26 @@ def test_undoing_an_unprinted_value_clears_its_mark(loaded: Store) -> None:
     assert "total_score" in form_view(loaded, row.form_id).unprinted
     undo(loaded, row.form_id, version=first.version, reviewer="a")
     assert form_view(loaded, row.form_id).unprinted == {}
+
+
+def test_bulk_approve_as_printed_with_one_reason(loaded: Store) -> None:
+    """Issue 11, item 8: one reason, one audited approval per form; a stale pick is left alone."""
+    from crossfoot.review.edits import approve_as_printed
+
+    code = "total_score_mismatch"
+    rows = queue(loaded, QueueFilters(code=code))
+    assert len(rows) >= 3
+    other = next(r for r in queue(loaded) if code not in r.codes)
+    with pytest.raises(StoreError, match="needs a reason"):
+        approve_as_printed(loaded, [(rows[0].form_id, rows[0].version)], code=code, reviewer="ann", reason=" ")
+    stale = save_field(loaded, rows[2].form_id, "department", "某局", version=rows[2].version, reviewer="bob")
+    assert stale.changed
+    picks = [(r.form_id, r.version) for r in rows[:3]] + [(other.form_id, other.version)]
+    outcome = approve_as_printed(loaded, picks, code=code, reviewer="ann", reason="总分印错，原件如此")
+    assert outcome.approved == [rows[0].form_id, rows[1].form_id]
+    assert set(outcome.refused) == {rows[2].form_id, other.form_id}
+    for form_id in outcome.approved:
+        view = form_view(loaded, form_id)
+        assert view.form.status == "approved" and view.form.reviewed_by == "ann"
+        assert view.edits[0].reason == f"the document itself is wrong, approved as printed: [{code}] 总分印错，原件如此"
+    assert form_view(loaded, rows[2].form_id).form.status == "needs_review"

@@ -34,7 +34,15 @@ from starlette.middleware.trustedhost import TrustedHostMiddleware
 from crossfoot.errors import ConflictError, StoreError
 from crossfoot.model import FUNDING_COLUMNS, FUNDING_ROWS, LEVEL1_LABELS, LEVEL2_LABELS
 from crossfoot.review.access import Access
-from crossfoot.review.edits import apply_repair, save_field, set_status, skip, start_record, undo
+from crossfoot.review.edits import (
+    apply_repair,
+    approve_as_printed,
+    save_field,
+    set_status,
+    skip,
+    start_record,
+    undo,
+)
 from crossfoot.review.export import (
     EXPORT_FORMATS,
     ExportItem,
@@ -268,8 +276,15 @@ def create_app(
         document: int | None = None,
         msg: str | None = None,
         of: int | None = None,
+        n: int | None = None,
+        refused: int = 0,
     ) -> HTMLResponse:
         filters = QueueFilters(status=status, code=code or None, severity=severity or None, document=document)
+        text = MESSAGES.get(msg or "")
+        if msg == "bulk" and n is not None:
+            text = f"Approved {n} form{'s' if n != 1 else ''} as printed" + (
+                f"; {refused} left as they were (changed meanwhile, or the check is no longer open)" if refused else ""
+            )
         rows = queue(store, filters)
         return page(
             "queue.html",
@@ -278,8 +293,8 @@ def create_app(
             counts=counts(store),
             activity=recent_activity(store),
             filters=filters,
-            message=MESSAGES.get(msg or ""),
-            banner=banner(store, MESSAGES.get(msg or ""), of),
+            message=text,
+            banner=banner(store, text, of),
             signed_in=request.state.reviewer,
         )
 
@@ -343,6 +358,32 @@ def create_app(
             # the conflict panel offers exactly the value the reviewer clicked
             return problem(request, form_id, exc, version, field, value)
         return after_change(request, form_id)
+
+    @app.post("/bulk/approve", dependencies=guarded)
+    def bulk_approve(
+        request: Request,
+        code: Annotated[str, Form()],
+        reason: Annotated[str, Form()] = "",
+        pick: Annotated[list[str] | None, Form()] = None,
+        reviewer: Annotated[str | None, Form()] = None,
+        queue_filter: Annotated[str, Form(alias="queue")] = "",
+    ) -> Response:
+        """Approve the ticked forms as printed, with one reason (issue 11, item 8)."""
+        picks = []
+        for value in pick or []:
+            form_id, _, version = value.partition(":")
+            if not (form_id.isdigit() and version.isdigit()):
+                raise HTTPException(422, f"pick: {value!r} is not form:version")
+            picks.append((int(form_id), int(version)))
+        if not picks:
+            raise HTTPException(422, "tick the forms to approve first")
+        try:
+            outcome = approve_as_printed(store, picks, code=code, reviewer=who(request, reviewer), reason=reason)
+        except StoreError as exc:
+            return page("message.html", 422, title="Not approved", message=exc.message, back="/")
+        filters = QueueFilters.parse(queue_filter)
+        query = f"msg=bulk&n={len(outcome.approved)}&refused={len(outcome.refused)}"
+        return RedirectResponse(f"/?{filters.query()}&{query}" if filters.suffix else f"/?{query}", status_code=303)
 
     @app.post("/forms/{form_id}/start", dependencies=guarded)
     def start(

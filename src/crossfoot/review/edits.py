@@ -24,14 +24,16 @@ from crossfoot.errors import ConflictError, StoreError
 from crossfoot.extract.values import parse_decimal
 from crossfoot.model import FUNDING_COLUMNS, FUNDING_ROWS, RECORD_SCALARS, Finding, Indicator, Record
 from crossfoot.review.audit import append_edit, append_version
-from crossfoot.review.items import close_all, load_findings, open_items_for, store_findings, sync_items
+from crossfoot.review.items import close_all, load_findings, open_codes, open_items_for, store_findings, sync_items
 from crossfoot.review.store import Store, bump_version, current_version, get_form
 from crossfoot.review.tables import EditRow, FormRow, RecordVersionRow, utcnow
 
 __all__ = [
     "RECORD_SCALARS",
+    "BulkOutcome",
     "EditOutcome",
     "apply_repair",
+    "approve_as_printed",
     "coerce_value",
     "not_as_printed",
     "save_field",
@@ -493,6 +495,52 @@ def undo(store: Store, form_id: int, *, version: int, reviewer: str | None) -> E
         findings = _findings_after_edit(session, form, previous, record, last.field)
         _write_record(session, form, version, previous, record, findings, who)
         return _audited(session, form, who, "undo", version, reason, field=last.field, old=now, new=last.old_value)
+
+
+@dataclass(frozen=True)
+class BulkOutcome:
+    """What a bulk approval did: the forms approved, and why the others were not."""
+
+    approved: list[int]
+    refused: dict[int, str]
+
+
+def approve_as_printed(
+    store: Store, picks: list[tuple[int, int]], *, code: str, reviewer: str | None, reason: str | None
+) -> BulkOutcome:
+    """Approve many forms as printed with one reason: the document itself is
+    wrong in the same way (check ``code``) on each.
+
+    ``picks`` are (form id, the version the reviewer saw). Each form is its
+    own audited approval; a form that changed since, or no longer has an
+    open ``code`` item, is left as it is and named in ``refused``.
+    """
+    _reviewer(reviewer)
+    if not (reason or "").strip():
+        raise StoreError("approving as printed needs a reason: why is the document itself wrong?")
+    approved: list[int] = []
+    refused: dict[int, str] = {}
+    for form_id, version in picks:
+        with store.read() as session:
+            still = open_codes(session, form_id)
+        if code not in still:
+            refused[form_id] = f"no open {code} any more"
+            continue
+        try:
+            set_status(
+                store,
+                form_id,
+                "approve",
+                version=version,
+                reviewer=reviewer,
+                reason=f"[{code}] {reason}",
+                as_printed=True,
+            )
+        except StoreError as exc:  # ConflictError included: someone changed it since the page was drawn
+            refused[form_id] = exc.message
+            continue
+        approved.append(form_id)
+    return BulkOutcome(approved, refused)
 
 
 def skip(store: Store, form_id: int, *, reviewer: str | None) -> None:

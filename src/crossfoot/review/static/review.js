@@ -135,7 +135,8 @@
     }
     if (event.target.closest("[data-help]")) toggleHelp();
     const row = event.target.closest("tr.qrow");
-    if (row && !event.target.closest("a")) window.location = row.dataset.href;
+    if (row && !event.target.closest("a, input, label, .c-pick")) window.location = row.dataset.href;
+    if (event.target.id === "pick-all") $$("input.pick").forEach((box) => (box.checked = event.target.checked));
   });
 
   // --- after a save: new highlights and the stored values ---------------------
