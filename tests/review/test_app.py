@@ -304,3 +304,14 @@ def test_the_banner_after_approving_names_the_form_and_undoes_it(client: TestCli
     assert answer.headers["cache-control"] == "no-store"
     client.post(f"/forms/{first.form_id}/undo", data={"version": first.version + 1, "reviewer": "ann"})
     assert form_view(loaded, first.form_id).form.status == "needs_review"
+
+
+def test_the_key_list_names_every_shortcut(client: TestClient, loaded: Store) -> None:
+    """Issue 11, item 10: `?` lists every key the script answers to."""
+    script = client.get("/static/review.js").text
+    keys = set(re.findall(r'case "([^"]+)":', script))
+    assert {"a", "r", "s", "u", "w", "o", "?"} <= keys
+    page = client.get(f"/forms/{queue(loaded)[0].form_id}").text
+    help_list = page[page.index('id="help"') :]
+    for key in keys:
+        assert f"<kbd>{html.escape(key)}</kbd>" in help_list, key

@@ -396,3 +396,23 @@ def test_bulk_approve_as_printed(browser: Any, served: str, sqlite_store: Store)
     assert form_view(sqlite_store, inside[2].form_id).form.status == "needs_review"
     remaining = {el.get_attribute("id") for el in browser.find_elements(By.CSS_SELECTOR, "tr.qrow")}
     assert f"q{inside[2].form_id}" in remaining and f"q{inside[0].form_id}" not in remaining
+
+
+def test_keyboard_only_approve_with_reason(browser: Any, served: str, sqlite_store: Store) -> None:
+    """Issue 11, item 10: `w` opens the reason box without typing a "w" into it;
+    Esc leaves it, `a` approves with the reason; `?` lists the keys."""
+    row = queue(sqlite_store)[0]
+    browser.get(f"{served}/forms/{row.form_id}")
+    set_reviewer(browser, "ann")
+    press(browser, "?")
+    assert browser.find_element(By.ID, "help").is_displayed()
+    press(browser, "?")
+    press(browser, "w")
+    assert browser.switch_to.active_element.get_attribute("id") == "reason"
+    ActionChains(browser).send_keys("原件如此 ok").perform()
+    assert browser.find_element(By.ID, "reason").get_attribute("value") == "原件如此 ok"  # no stray "w"
+    ActionChains(browser).send_keys(Keys.ESCAPE).perform()
+    ActionChains(browser).send_keys("a").perform()
+    wait(browser).until(ec.url_contains("msg=approved"))
+    view = form_view(sqlite_store, row.form_id)
+    assert view.form.status == "approved" and view.edits[0].reason == "原件如此 ok"

@@ -233,6 +233,18 @@
       case "s":
         click("#skip-btn");
         break;
+      case "w": {
+        // the reason box; preventDefault so the "w" itself never lands in it
+        const reason = $("#reason");
+        if (reason) {
+          event.preventDefault();
+          reason.focus();
+        }
+        break;
+      }
+      case "o":
+        click("#reopen-btn");
+        break;
       case "u":
         // the banner names what just happened (often on the previous form): undo that
         if (!click("#banner-undo")) click("#undo-btn");
