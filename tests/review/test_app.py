@@ -315,3 +315,17 @@ def test_the_key_list_names_every_shortcut(client: TestClient, loaded: Store) ->
     help_list = page[page.index('id="help"') :]
     for key in keys:
         assert f"<kbd>{html.escape(key)}</kbd>" in help_list, key
+
+
+def test_csv_download_has_a_bom_and_one_header_across_batches(
+    client: TestClient, loaded: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 11, item 14: Excel needs the BOM; a header per 200-form batch was a bug."""
+    import crossfoot.review.app as app_module
+
+    monkeypatch.setattr(app_module, "EXPORT_BATCH", 5)  # 22 sample forms: five batches
+    answer = client.get("/export", params={"format": "csv", "status": "all"})
+    assert answer.content.startswith(b"\xef\xbb\xbfform_id,") and answer.content.count(b"\xef\xbb\xbf") == 1
+    lines = answer.content.decode("utf-8-sig").splitlines()
+    assert sum(line.startswith("form_id,") for line in lines) == 1
+    assert len(lines) == 1 + len(queue(loaded, QueueFilters(status="all")))

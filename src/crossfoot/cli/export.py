@@ -81,7 +81,9 @@ def export(
                     if format == "xlsx":
                         write_xlsx(items, temporary)
                     else:
-                        with temporary.open("w", encoding="utf-8", newline="") as handle:
+                        # a BOM so Excel reads the CSV's Chinese as UTF-8 (issue 11, item 14)
+                        encoding = "utf-8-sig" if format == "csv" else "utf-8"
+                        with temporary.open("w", encoding=encoding, newline="") as handle:
                             text_writer(items, handle)
     except CrossfootError as exc:
         fail_line(str(exc))

@@ -92,6 +92,8 @@ SECURITY_HEADERS = {
     "X-Content-Type-Options": "nosniff",
     "Cross-Origin-Opener-Policy": "same-origin",
 }
+#: forms per batch of a streamed CSV / JSONL download
+EXPORT_BATCH = 200
 #: what anyone may fetch without a token: the login page and what it needs
 OPEN_PATHS = ("/token", "/healthz", "/static/")
 
@@ -455,20 +457,29 @@ def create_app(
             media = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
             cleanup = BackgroundTask(Path(temporary).unlink, missing_ok=True)
             return FileResponse(temporary, media_type=media, headers=headers, background=cleanup)
-        writer = write_csv if format == "csv" else write_jsonl
+
+        def writer(chunk: list[ExportItem], out: io.StringIO, first: bool) -> None:
+            if format == "jsonl":
+                write_jsonl(chunk, out)
+                return
+            if first:
+                out.write("\ufeff")  # a BOM so Excel reads the Chinese as UTF-8
+            write_csv(chunk, out, header=first)  # one header, not one per batch
 
         def lines() -> Iterator[str]:
             # Written a batch of forms at a time, never the whole export in memory.
             buffer = io.StringIO()
             chunk: list[ExportItem] = []
+            first = True
             for item in iter_export_items(store, status):
                 chunk.append(item)
-                if len(chunk) == 200:
-                    writer(chunk, buffer)
+                if len(chunk) == EXPORT_BATCH:
+                    writer(chunk, buffer, first)
+                    first = False
                     yield buffer.getvalue()
                     buffer.seek(0), buffer.truncate()
                     chunk = []
-            writer(chunk, buffer)
+            writer(chunk, buffer, first)
             yield buffer.getvalue()
 
         media = "text/csv; charset=utf-8" if format == "csv" else "application/x-ndjson; charset=utf-8"

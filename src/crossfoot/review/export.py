@@ -222,10 +222,12 @@ def csv_safe(key: str, value: Any) -> Any:
     return value
 
 
-def write_csv(items: Iterable[ExportItem], out: IO[str]) -> None:
-    """One row per form: header fields, the 4x6 funding block, counts."""
+def write_csv(items: Iterable[ExportItem], out: IO[str], *, header: bool = True) -> None:
+    """One row per form: header fields, the 4x6 funding block, counts.
+    ``header=False`` continues a CSV written a batch at a time."""
     writer = csv.DictWriter(out, fieldnames=list(FORM_COLUMNS), lineterminator="\n")
-    writer.writeheader()
+    if header:
+        writer.writeheader()
     for item in items:
         writer.writerow({k: csv_safe(k, v) for k, v in _form_row(item).items()})
 
