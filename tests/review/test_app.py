@@ -329,3 +329,18 @@ def test_csv_download_has_a_bom_and_one_header_across_batches(
     lines = answer.content.decode("utf-8-sig").splitlines()
     assert sum(line.startswith("form_id,") for line in lines) == 1
     assert len(lines) == 1 + len(queue(loaded, QueueFilters(status="all")))
+
+
+def test_equation_terms_name_the_indicator_not_the_path(client: TestClient, loaded: Store) -> None:
+    """Issue 11, item 5: `三级指标 <name> 得分`, not `indicators.13.score`."""
+    from crossfoot.review.view import field_label
+
+    form_id, _, _ = repairable(loaded)
+    view = form_view(loaded, form_id)
+    assert view.record is not None
+    name = view.record["indicators"][0]["name"]
+    assert field_label(view.record, "indicators.0.score") == f"三级指标 {name} 得分"
+    assert field_label(view.record, "funding.total.executed") == "年度资金总额 全年执行数"
+    assert field_label(view.record, "total_score") == "总分 得分"
+    page = client.get(f"/forms/{form_id}").text
+    assert re.search(r'class="term" data-field="indicators\.\d+\.score" title="[^"]+">三级指标 [^<]+ 得分<', page)

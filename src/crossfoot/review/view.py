@@ -33,6 +33,7 @@ __all__ = [
     "banner",
     "conflict_view",
     "editable_values",
+    "field_label",
     "form_view",
 ]
 
@@ -75,6 +76,23 @@ def editable_values(record: dict[str, Any] | None) -> dict[str, str]:
     return {path: "" if value is None else str(value) for path, value in values.items()}
 
 
+_HEADER_LABELS = dict(HEADER_FIELDS)
+_INDICATOR_LABELS = dict(INDICATOR_COLUMNS)
+
+
+def field_label(record: dict[str, Any] | None, path: str) -> str:
+    """What a reviewer calls a field: ``三级指标 设备运行率 得分``, not ``indicators.13.score``."""
+    parts = path.split(".")
+    if len(parts) == 1:
+        return _HEADER_LABELS.get(path, path)
+    if parts[0] == "funding" and len(parts) == 3:
+        return f"{FUNDING_ROW_LABELS.get(parts[1], parts[1])} {FUNDING_COLUMN_LABELS.get(parts[2], parts[2])}"
+    if parts[0] == "indicators" and len(parts) == 3 and parts[1].isdigit():
+        name = value_at(record, f"indicators.{parts[1]}.name") or f"第{int(parts[1]) + 1}行"
+        return f"三级指标 {name} {_INDICATOR_LABELS.get(parts[2], parts[2])}"
+    return path
+
+
 @dataclass
 class SourceLine:
     """One printed line, its cells, and how it is highlighted."""
@@ -93,6 +111,8 @@ class FindingView:
     finding: Finding
     terms: list[tuple[str, Any]]
     lines: list[int]
+    #: field path -> what a reviewer calls it
+    labels: dict[str, str] = field(default_factory=dict)
 
     @property
     def is_open(self) -> bool:
@@ -184,6 +204,7 @@ def form_view(store: Store, form_id: int, filters: QueueFilters | None = None) -
             finding=f,
             terms=[(p, value_at(version_row.record, p)) for p in f.fields],
             lines=sorted({n for p in f.fields for n in field_lines.get(p, [])}),
+            labels={p: field_label(version_row.record, p) for p in f.fields},
         )
         for f in findings
     ]
@@ -247,6 +268,7 @@ class ConflictView:
     mine: str | None
     theirs: Any
     edits_since: list[EditRow]
+    label: str | None = None
 
 
 def conflict_view(store: Store, form_id: int, seen_version: int, path: str | None, mine: str | None) -> ConflictView:
@@ -269,4 +291,5 @@ def conflict_view(store: Store, form_id: int, seen_version: int, path: str | Non
         mine=mine,
         theirs=value_at(record, path) if path else None,
         edits_since=edits,
+        label=field_label(record, path) if path else None,
     )
