@@ -256,3 +256,18 @@ def test_filters_survive_a_round_trip_through_the_url() -> None:
     assert QueueFilters.parse(filters.query()) == filters
     assert QueueFilters.parse("document=x&status=") == QueueFilters()
     assert QueueFilters().suffix == ""
+
+
+def test_the_count_cards_follow_the_filters(loaded: Store) -> None:
+    """Issue 11, item 6: the cards count the forms of the filter, not the whole store."""
+    everything = counts(loaded)
+    code = queue(loaded)[0].codes[0]
+    by_code = counts(loaded, QueueFilters(code=code))
+    assert by_code.by_status["needs_review"] == len(queue(loaded, QueueFilters(code=code)))
+    assert by_code.open_items == dict(everything.by_code)[code]
+    assert by_code.by_status["clean"] == 0  # a clean form has no item of any check
+    document = queue(loaded)[0].document_id
+    in_document = counts(loaded, QueueFilters(document=document))
+    assert sum(in_document.by_status.values()) == len(queue(loaded, QueueFilters(status="all", document=document)))
+    assert sum(n for _, n in in_document.by_code) == in_document.open_items <= everything.open_items
+    assert in_document.by_document == everything.by_document  # every document stays listed

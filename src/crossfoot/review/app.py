@@ -292,7 +292,7 @@ def create_app(
             "queue.html",
             rows=rows,
             progress=progress(store, filters),
-            counts=counts(store),
+            counts=counts(store, filters),
             activity=recent_activity(store),
             filters=filters,
             message=text,

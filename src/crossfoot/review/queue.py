@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -210,15 +211,22 @@ def queue(store: Store, filters: QueueFilters | None = None) -> list[QueueRow]:
         return _rows(session, filters or QueueFilters())
 
 
-def counts(store: Store) -> QueueCounts:
-    """The numbers on the queue page's side bar."""
+def counts(store: Store, filters: QueueFilters | None = None) -> QueueCounts:
+    """The numbers on the queue page's side bar and cards. They follow the
+    filters: the status counts and cards count the forms of the filter's
+    check / severity / document; the check and severity facets count within
+    the document filter. The document facet always lists every document."""
+    filters = filters or QueueFilters()
     with store.read() as session:
-        open_items = ReviewItemRow.closed_at.is_(None)
+        open_items: list[Any] = [ReviewItemRow.closed_at.is_(None)]
+        if filters.document is not None:
+            in_document = select(FormRow.id).where(FormRow.document_id == filters.document)
+            open_items.append(ReviewItemRow.form_id.in_(in_document))
         by_code = session.execute(
-            select(ReviewItemRow.code, func.count()).where(open_items).group_by(ReviewItemRow.code)
+            select(ReviewItemRow.code, func.count()).where(*open_items).group_by(ReviewItemRow.code)
         ).all()
         by_severity = session.execute(
-            select(ReviewItemRow.severity, func.count()).where(open_items).group_by(ReviewItemRow.severity)
+            select(ReviewItemRow.severity, func.count()).where(*open_items).group_by(ReviewItemRow.severity)
         ).all()
         per_doc: dict[int, Counter[str]] = defaultdict(Counter)
         paths: dict[int, str] = {}
@@ -227,11 +235,23 @@ def counts(store: Store) -> QueueCounts:
             .join(DocumentRow, DocumentRow.id == FormRow.document_id)
             .group_by(FormRow.document_id, DocumentRow.path, FormRow.status)
         ).all()
-    by_status: Counter[str] = Counter()
+        by_status: Counter[str] = Counter()
+        narrowed = filters.code or filters.severity or filters.document is not None
+        if narrowed:
+            query = select(FormRow.status, func.count()).group_by(FormRow.status)
+            if filters.document is not None:
+                query = query.where(FormRow.document_id == filters.document)
+            if filters.code or filters.severity:
+                matching = select(ReviewItemRow.form_id).where(*_item_filter(filters)[1:])  # type: ignore[arg-type]
+                query = query.where(FormRow.id.in_(matching))
+            by_status.update({status: n for status, n in session.execute(query)})
+        item_conditions: list[Any] = [*open_items, *_item_filter(filters)[1:]]
+        filtered_items = session.scalar(select(func.count()).select_from(ReviewItemRow).where(*item_conditions))
     for document_id, path, status, n in status_rows:
         per_doc[document_id][status] += n
         paths[document_id] = path
-        by_status[status] += n
+        if not narrowed:
+            by_status[status] += n
     documents = [
         (doc_id, paths[doc_id], per_doc[doc_id]["needs_review"], sum(per_doc[doc_id].values()))
         for doc_id in sorted(per_doc, key=lambda d: paths[d])
@@ -242,7 +262,7 @@ def counts(store: Store) -> QueueCounts:
         by_severity=sorted(((s, n) for s, n in by_severity), key=lambda x: severity_order.get(x[0], 9)),
         by_document=documents,
         by_status={s: by_status.get(s, 0) for s in STATUSES},
-        open_items=sum(n for _, n in by_code),
+        open_items=filtered_items or 0,
     )
 
 
