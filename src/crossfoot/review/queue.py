@@ -167,15 +167,12 @@ def _rows(session: Session, filters: QueueFilters) -> list[QueueRow]:
         if code not in row.codes:
             row.codes.append(code)
     # A skip sticks until the form changes: its row carries the version it was skipped at.
-    skipped = session.execute(
-        select(EditRow.form_id)
-        .join(FormRow, FormRow.id == EditRow.form_id)
-        .where(EditRow.action == "skip", EditRow.to_version == FormRow.version)
-        .distinct()
-    )
-    for (form_id,) in skipped:
-        if form_id in rows:
-            rows[form_id].skipped = True
+    for form_id, version in session.execute(
+        select(EditRow.form_id, EditRow.to_version).where(EditRow.action == "skip")
+    ):
+        row = rows.get(form_id)
+        if row is not None and row.version == version:
+            row.skipped = True
     return sorted(rows.values(), key=lambda r: r.sort_key)
 
 
