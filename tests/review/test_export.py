@@ -261,3 +261,25 @@ def test_typing_the_printed_value_again_clears_the_mark(loaded: Store) -> None:
         next(i for i in export_items(loaded) if i.form.id == row.form_id).envelope.meta["review"]["not_as_printed"]
         == {}
     )
+
+
+def test_xlsx_for_a_manager_has_the_audit_trail_and_a_summary(loaded: Store, tmp_path: Path) -> None:
+    """Issue 11, item 14: the audit log as its own sheet, a summary sheet, dates as dates."""
+    from openpyxl import load_workbook
+
+    form_id = approve_first(loaded)
+    target = tmp_path / "manager.xlsx"
+    write_xlsx(export_items(loaded), target, store=loaded)
+    book = load_workbook(target)
+    assert book.sheetnames == ["forms", "indicators", "audit", "summary"]
+    audit = list(book["audit"].iter_rows(values_only=True))
+    assert audit[0][:5] == ("id", "at", "form_id", "reviewer", "action")
+    approvals = [row for row in audit[1:] if row[4] == "approve"]
+    assert [(row[2], row[3]) for row in approvals] == [(form_id, "ann")]
+    assert isinstance(approvals[0][1], datetime)
+    summary = dict(book["summary"].iter_rows(values_only=True))
+    assert summary["forms"] == len(export_items(loaded)) and summary["approved"] == 1
+    forms = list(book["forms"].iter_rows(values_only=True))
+    header = forms[0]
+    approved_row = next(row for row in forms[1:] if row[0] == form_id)
+    assert isinstance(approved_row[header.index("reviewed_at")], datetime)

@@ -79,7 +79,7 @@ def export(
             else:
                 with _replacing(output) as temporary:
                     if format == "xlsx":
-                        write_xlsx(items, temporary)
+                        write_xlsx(items, temporary, store=store)
                     else:
                         # a BOM so Excel reads the CSV's Chinese as UTF-8 (issue 11, item 14)
                         encoding = "utf-8-sig" if format == "csv" else "utf-8"

@@ -453,7 +453,7 @@ def create_app(
 
             handle, temporary = tempfile.mkstemp(suffix=".xlsx")
             os.close(handle)
-            write_xlsx(iter_export_items(store, status), Path(temporary))
+            write_xlsx(iter_export_items(store, status), Path(temporary), store=store)
             media = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
             cleanup = BackgroundTask(Path(temporary).unlink, missing_ok=True)
             return FileResponse(temporary, media_type=media, headers=headers, background=cleanup)

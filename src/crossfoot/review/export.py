@@ -250,9 +250,44 @@ def _width(column: str) -> int:
     return 40 if last in ("project_name", "path", "target", "actual", "name") else 24
 
 
-def write_xlsx(items: Iterable[ExportItem], path: Path) -> None:
+#: the ``audit`` sheet: every row of the append-only trail
+AUDIT_COLUMNS = ("id", "at", "form_id", "reviewer", "action", "field", "old_value", "new_value", "reason", "versions")
+
+
+def _audit_rows(store: Store) -> Iterator[dict[str, Any]]:
+    with store.read() as session:
+        query = select(EditRow).order_by(EditRow.id).execution_options(yield_per=500)
+        for edit in session.scalars(query):
+            yield {
+                "id": edit.id,
+                "at": edit.at.replace(tzinfo=None),  # a date cell (UTC): openpyxl takes no time zones
+                "form_id": edit.form_id,
+                "reviewer": edit.reviewer,
+                "action": edit.action,
+                "field": edit.field,
+                "old_value": None if edit.old_value is None else json.dumps(edit.old_value, ensure_ascii=False),
+                "new_value": None if edit.new_value is None else json.dumps(edit.new_value, ensure_ascii=False),
+                "reason": edit.reason,
+                "versions": f"{edit.from_version}→{edit.to_version}",
+            }
+
+
+def _summary_rows(store: Store) -> list[tuple[str, Any]]:
+    from crossfoot.review.queue import counts
+
+    numbers = counts(store)
+    rows: list[tuple[str, Any]] = [("forms", sum(numbers.by_status.values()))]
+    rows += [(status.replace("_", " "), n) for status, n in numbers.by_status.items()]
+    rows += [("open items", numbers.open_items)]
+    rows += [(f"open: {code}", n) for code, n in numbers.by_code]
+    return rows
+
+
+def write_xlsx(items: Iterable[ExportItem], path: Path, *, store: Store | None = None) -> None:
     """A workbook with a ``forms`` sheet and an ``indicators`` sheet, written
-    as a stream (openpyxl's write-only mode)."""
+    as a stream (openpyxl's write-only mode). With ``store``, also an
+    ``audit`` sheet (the whole trail, times as dates) and a ``summary`` sheet
+    (forms by status, open items by check): what a manager is handed."""
     try:
         from openpyxl import Workbook  # type: ignore[import-untyped,unused-ignore]
         from openpyxl.cell import WriteOnlyCell  # type: ignore[import-untyped,unused-ignore]
@@ -280,6 +315,9 @@ def write_xlsx(items: Iterable[ExportItem], path: Path) -> None:
         out = []
         for column in columns:
             value, number_format = _cell_value(column, row.get(column))
+            if column == "reviewed_at" and isinstance(value, str):
+                value = datetime.fromisoformat(value).replace(tzinfo=None)  # a date cell (UTC)
+                number_format = "yyyy-mm-dd hh:mm:ss"
             cell = WriteOnlyCell(sheet, value=value)
             if isinstance(value, str):
                 cell.data_type = "s"  # text is text, even when it starts with "="
@@ -293,6 +331,18 @@ def write_xlsx(items: Iterable[ExportItem], path: Path) -> None:
             written["forms"].append(cells(written["forms"], FORM_COLUMNS, _form_row(item)))
             for indicator in _indicator_rows(item):
                 written["indicators"].append(cells(written["indicators"], INDICATOR_SHEET_COLUMNS, indicator))
+        if store is not None:
+            audit = book.create_sheet("audit")
+            written["audit"] = audit
+            audit.append([WriteOnlyCell(audit, value=column) for column in AUDIT_COLUMNS])
+            for row in _audit_rows(store):
+                line = cells(audit, AUDIT_COLUMNS, row)
+                line[1].number_format = "yyyy-mm-dd hh:mm:ss"
+                audit.append(line)
+            summary = book.create_sheet("summary")
+            written["summary"] = summary
+            for label, number in _summary_rows(store):
+                summary.append([WriteOnlyCell(summary, value=label), WriteOnlyCell(summary, value=number)])
     except BaseException:
         for sheet in written.values():
             sheet.close()  # finish openpyxl's half-written sheet streams quietly
