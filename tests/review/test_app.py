@@ -344,3 +344,22 @@ def test_equation_terms_name_the_indicator_not_the_path(client: TestClient, load
     assert field_label(view.record, "total_score") == "总分 得分"
     page = client.get(f"/forms/{form_id}").text
     assert re.search(r'class="term" data-field="indicators\.\d+\.score" title="[^"]+">三级指标 [^<]+ 得分<', page)
+
+
+def test_promote_button_needs_the_override_for_a_value_not_as_printed(loaded: Store, tmp_path: Path) -> None:
+    """Issue 11, item 2: the page's promote refuses, the tick box overrides, the fixture says so."""
+    folder = tmp_path / "fixtures"
+    client = TestClient(create_app(loaded, Settings(), fixtures_dir=folder), base_url=LOCAL)
+    row = queue(loaded)[0]
+    edit = {"field": "total_score", "value": "99", "version": row.version, "reviewer": "ann", "unprinted": "true"}
+    client.post(f"/forms/{row.form_id}/field", data=edit, headers=HTMX)
+    client.post(f"/forms/{row.form_id}/approve", data={"version": row.version + 1, "reviewer": "ann"})
+    page = client.get(f"/forms/{row.form_id}").text
+    assert 'id="promote-override"' in page
+    refused = client.post(f"/forms/{row.form_id}/promote", data={"reviewer": "ann"})
+    assert refused.status_code == 422 and "differ from what the source prints" in refused.text
+    assert not folder.exists()
+    done = client.post(f"/forms/{row.form_id}/promote", data={"reviewer": "ann", "override": "true"})
+    assert done.status_code == 200 and "msg=promoted" in str(done.url)
+    (written,) = folder.glob("*.json")
+    assert json.loads(written.read_text(encoding="utf-8"))["_not_as_printed"] == ["total_score"]
