@@ -1,4 +1,4 @@
-"""Regenerate docs/review-queue.png and docs/review-form.png.
+"""Regenerate docs/review-queue.png, docs/review-form.png and docs/review-conflict.png (1440×900).
 
     .venv/bin/python -m tests.review.make_screenshots
 
@@ -35,7 +35,7 @@ def main() -> int:
         first = rows[0]
         set_status(store, first.form_id, "approve", version=first.version, reviewer="李娜", reason="as printed")
         repairable = [(r, fv.finding.repair) for r in queue(store) for fv in form_view(store, r.form_id).findings]
-        (second, repair), (target, _) = [(r, fix) for r, fix in repairable if fix is not None][:2]
+        (second, repair), (target, _), (raced, race_fix) = [(r, fix) for r, fix in repairable if fix is not None][:3]
         fixed = apply_repair(store, second.form_id, repair.field, version=second.version, reviewer="王芳")
         set_status(store, second.form_id, "approve", version=fixed.version, reviewer="王芳")
         driver = chromium(width=1440, height=900)
@@ -43,16 +43,25 @@ def main() -> int:
             with serve_in_background(create_app(store, Settings())) as url:
                 driver.get(url + "/")
                 driver.execute_script("localStorage.setItem('crossfoot.reviewer', '王芳')")
-                driver.get(url + "/")
+                driver.get(url + "/?code=total_score_mismatch")
                 driver.execute_script("document.querySelector('tr.qrow').classList.add('selected')")
+                driver.execute_script("document.querySelectorAll('input.pick')[0].checked = true")
                 time.sleep(0.5)
                 driver.save_screenshot(str(DOCS / "review-queue.png"))
                 driver.get(f"{url}/forms/{target.form_id}")
                 time.sleep(0.8)
                 driver.save_screenshot(str(DOCS / "review-form.png"))
+                # the conflict: someone approves while this page is open, then the repair is clicked
+                driver.get(f"{url}/forms/{raced.form_id}")
+                time.sleep(0.5)
+                set_status(store, raced.form_id, "approve", version=raced.version, reviewer="李娜")
+                assert race_fix is not None
+                driver.find_element("id", "repair-" + race_fix.field.replace(".", "-")).click()
+                time.sleep(0.8)
+                driver.save_screenshot(str(DOCS / "review-conflict.png"))
         finally:
             driver.quit()
-    print(f"wrote {DOCS / 'review-queue.png'} and {DOCS / 'review-form.png'}")
+    print(f"wrote {DOCS}/review-queue.png, review-form.png and review-conflict.png")
     return 0
 
 

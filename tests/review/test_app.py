@@ -64,7 +64,8 @@ def test_queue_filters_by_check(client: TestClient, loaded: Store) -> None:
     page = client.get("/", params={"code": "no_such_check"})
     assert "Nothing here" in page.text
     code = queue(loaded)[0].codes[0]
-    assert f'href="/forms/{queue(loaded)[0].form_id}"' in client.get("/", params={"code": code}).text
+    filtered = client.get("/", params={"code": code}).text
+    assert f'href="/forms/{queue(loaded)[0].form_id}?status=needs_review&amp;code={code}"' in filtered  # stays filtered
 
 
 def test_form_page_shows_numbered_source_lines_and_highlights(client: TestClient, loaded: Store) -> None:
@@ -78,7 +79,7 @@ def test_form_page_shows_numbered_source_lines_and_highlights(client: TestClient
         assert re.search(rf'<li id="L{number}" class="src mark-flag"', page)
     input_id = "f-" + field.replace(".", "-")
     assert re.search(rf'class="v [^"]*mark-flag"[^>]*id="{input_id}"', page)
-    assert "Apply suggested repair" in page
+    assert "the extraction misread the source" in page and "the document itself is wrong" in page
 
 
 def test_editing_a_value_reruns_the_checks(client: TestClient, loaded: Store) -> None:
@@ -131,7 +132,7 @@ def test_approve_moves_on_to_the_next_item(client: TestClient, loaded: Store) ->
         f"/forms/{first}/approve", data={"version": rows[0].version, "reviewer": "ann"}, follow_redirects=False
     )
     assert answer.status_code == 303
-    assert answer.headers["location"] == f"/forms/{rows[1].form_id}?msg=approved"
+    assert answer.headers["location"] == f"/forms/{rows[1].form_id}?msg=approved&of={first}"
     assert form_view(loaded, first).form.status == "approved"
     stale = client.post(f"/forms/{first}/approve", data={"version": rows[0].version, "reviewer": "bob"})
     assert stale.status_code == 409 and "Someone saved this form before you" in stale.text
@@ -247,3 +248,118 @@ def test_a_backend_disagreement_offers_the_other_reading(store: Store, sample_ru
     view = form_view(store, row.form_id)
     assert view.open_items == [] or all(i.code != "backend_disagreement" for i in view.open_items)
     assert view.record is not None and view.record["funding"]["total"]["executed"] == other
+
+
+def test_a_stale_repair_conflict_offers_the_value_clicked_and_an_empty_one_offers_nothing(
+    client: TestClient, loaded: Store
+) -> None:
+    """Issue 11, item 1: the conflict panel never posts a value nobody chose."""
+    form_id, field, value = repairable(loaded)
+    version = form_view(loaded, form_id).form.version
+    client.post(f"/forms/{form_id}/approve", data={"version": version, "reviewer": "bob"})
+    stale = {"field": field, "version": version, "value": value, "reviewer": "ann"}
+    answer = client.post(f"/forms/{form_id}/repair", data=stale, headers=HTMX)
+    assert answer.status_code == 409
+    assert f'id="conflict-mine">{value}<' in answer.text
+    assert "conflict-keep-mine" in answer.text
+    legacy = {k: v for k, v in stale.items() if k != "value"}
+    old_page = client.post(f"/forms/{form_id}/repair", data=legacy, headers=HTMX)
+    assert old_page.status_code == 409 and "conflict-keep-mine" not in old_page.text
+    assert form_view(loaded, form_id).record[field] is not None  # type: ignore[index]
+
+
+def test_approving_as_printed_needs_a_reason_and_keeps_the_value(client: TestClient, loaded: Store) -> None:
+    """Issue 11, item 2: "the document itself is wrong" approves what it prints."""
+    form_id, _, _ = repairable(loaded)
+    before = form_view(loaded, form_id)
+    data = {"version": before.form.version, "reviewer": "ann", "as_printed": "true"}
+    refused = client.post(f"/forms/{form_id}/approve", data=data, follow_redirects=False)
+    assert refused.status_code == 422 and "needs a reason" in refused.text
+    done = client.post(f"/forms/{form_id}/approve", data={**data, "reason": "总分印错"}, follow_redirects=False)
+    assert done.status_code == 303
+    after = form_view(loaded, form_id)
+    assert after.form.status == "approved" and after.record == before.record
+    assert after.edits[0].reason == "the document itself is wrong, approved as printed: 总分印错"
+
+
+def test_an_edit_marked_not_printed_shows_on_the_page(client: TestClient, loaded: Store) -> None:
+    row = queue(loaded)[0]
+    data = {"field": "total_score", "value": "99", "version": row.version, "reviewer": "ann", "unprinted": "true"}
+    assert client.post(f"/forms/{row.form_id}/field", data=data, headers=HTMX).status_code == 200
+    page = client.get(f"/forms/{row.form_id}").text
+    assert 'id="unprinted-note"' in page
+    assert re.search(r'class="v [^"]*mark-unprinted"[^>]*id="f-total_score"', page)
+    assert form_view(loaded, row.form_id).edits[0].action == "unprinted"
+
+
+def test_the_banner_after_approving_names_the_form_and_undoes_it(client: TestClient, loaded: Store) -> None:
+    """Issue 11, item 3: the banner on the next form is about the approved one."""
+    rows = queue(loaded)
+    first = rows[0]
+    answer = client.post(f"/forms/{first.form_id}/approve", data={"version": first.version, "reviewer": "ann"})
+    assert answer.status_code == 200 and f"/forms/{rows[1].form_id}" in str(answer.url)
+    banner = re.search(r'<div class="banner ok" role="status" id="banner">(.*?)</div>', answer.text, re.S)
+    assert banner and html.escape(first.title, quote=False) in banner.group(1)
+    assert f'action="/forms/{first.form_id}/undo"' in banner.group(1)
+    assert answer.headers["cache-control"] == "no-store"
+    client.post(f"/forms/{first.form_id}/undo", data={"version": first.version + 1, "reviewer": "ann"})
+    assert form_view(loaded, first.form_id).form.status == "needs_review"
+
+
+def test_the_key_list_names_every_shortcut(client: TestClient, loaded: Store) -> None:
+    """Issue 11, item 10: `?` lists every key the script answers to."""
+    script = client.get("/static/review.js").text
+    keys = set(re.findall(r'case "([^"]+)":', script))
+    assert {"a", "r", "s", "u", "w", "o", "?"} <= keys
+    page = client.get(f"/forms/{queue(loaded)[0].form_id}").text
+    help_list = page[page.index('id="help"') :]
+    for key in keys:
+        assert f"<kbd>{html.escape(key)}</kbd>" in help_list, key
+
+
+def test_csv_download_has_a_bom_and_one_header_across_batches(
+    client: TestClient, loaded: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 11, item 14: Excel needs the BOM; a header per 200-form batch was a bug."""
+    import crossfoot.review.app as app_module
+
+    monkeypatch.setattr(app_module, "EXPORT_BATCH", 5)  # 22 sample forms: five batches
+    answer = client.get("/export", params={"format": "csv", "status": "all"})
+    assert answer.content.startswith(b"\xef\xbb\xbfform_id,") and answer.content.count(b"\xef\xbb\xbf") == 1
+    lines = answer.content.decode("utf-8-sig").splitlines()
+    assert sum(line.startswith("form_id,") for line in lines) == 1
+    assert len(lines) == 1 + len(queue(loaded, QueueFilters(status="all")))
+
+
+def test_equation_terms_name_the_indicator_not_the_path(client: TestClient, loaded: Store) -> None:
+    """Issue 11, item 5: `三级指标 <name> 得分`, not `indicators.13.score`."""
+    from crossfoot.review.view import field_label
+
+    form_id, _, _ = repairable(loaded)
+    view = form_view(loaded, form_id)
+    assert view.record is not None
+    name = view.record["indicators"][0]["name"]
+    assert field_label(view.record, "indicators.0.score") == f"三级指标 {name} 得分"
+    assert field_label(view.record, "funding.total.executed") == "年度资金总额 全年执行数"
+    assert field_label(view.record, "total_score") == "总分 得分"
+    page = client.get(f"/forms/{form_id}").text
+    assert re.search(r'class="term" data-field="indicators\.\d+\.score" title="[^"]+">三级指标 [^<]+ 得分<', page)
+
+
+def test_promote_button_needs_the_override_for_a_value_not_as_printed(loaded: Store, tmp_path: Path) -> None:
+    """Issue 11, item 2: the page's promote refuses, the tick box overrides, the fixture says so."""
+    folder = tmp_path / "fixtures"
+    client = TestClient(create_app(loaded, Settings(), fixtures_dir=folder), base_url=LOCAL)
+    row = queue(loaded)[0]
+    edit = {"field": "total_score", "value": "99", "version": row.version, "reviewer": "ann", "unprinted": "true"}
+    client.post(f"/forms/{row.form_id}/field", data=edit, headers=HTMX)
+    client.post(f"/forms/{row.form_id}/approve", data={"version": row.version + 1, "reviewer": "ann"})
+    page = client.get(f"/forms/{row.form_id}").text
+    assert 'id="promote-override"' in page
+    refused = client.post(f"/forms/{row.form_id}/promote", data={"reviewer": "ann"})
+    assert refused.status_code == 422 and "differ from what the source prints" in refused.text
+    assert not folder.exists()
+    done = client.post(f"/forms/{row.form_id}/promote", data={"reviewer": "ann", "override": "true"})
+    assert done.status_code == 200 and "msg=promoted" in str(done.url)
+    (written,) = folder.glob("*.json")
+    assert json.loads(written.read_text(encoding="utf-8"))["_not_as_printed"] == ["total_score"]

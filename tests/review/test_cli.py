@@ -52,7 +52,8 @@ def test_export_csv_of_approved_only(db_file: Path, tmp_path: Path) -> None:
         app, ["export", "--db", str(db_file), "-f", "csv", "--status", "approved", "-o", str(target)]
     )
     assert result.exit_code == 0
-    lines = target.read_text(encoding="utf-8").splitlines()
+    assert target.read_bytes().startswith(b"\xef\xbb\xbfform_id,")  # a BOM: Excel shows the Chinese
+    lines = target.read_text(encoding="utf-8-sig").splitlines()
     assert len(lines) == 2 and lines[1].startswith(f"{row.form_id},approved,")
 
 
@@ -213,3 +214,24 @@ def test_insecure_no_token_warns_loudly(db_file: Path, monkeypatch: pytest.Monke
         )
     assert result.exit_code == 2 and "in use" in result.output
     assert "WARNING" in result.output and "can read every document and approve forms under any name" in result.output
+
+
+def test_promote_refuses_a_value_not_as_printed_without_the_override(db_file: Path, tmp_path: Path) -> None:
+    """Issue 11, item 2: gold never silently holds a number the document did not print."""
+    from crossfoot.review.edits import save_field
+
+    with Store(str(db_file)) as store:
+        row = queue(store)[0]
+        edited = save_field(
+            store, row.form_id, "total_score", "99", version=row.version, reviewer="ann", action="unprinted"
+        )
+        set_status(store, row.form_id, "approve", version=edited.version, reviewer="ann")
+    folder = tmp_path / "fixtures"
+    command = ["promote", "--db", str(db_file), str(row.form_id), "--to", str(folder), "--by", "ann"]
+    refused = runner.invoke(app, command)
+    assert refused.exit_code == 2 and "--allow-not-as-printed" in refused.output
+    assert not folder.exists() or not list(folder.glob("*.json"))
+    allowed = runner.invoke(app, [*command, "--allow-not-as-printed"])
+    assert allowed.exit_code == 0, allowed.output
+    (written,) = folder.glob("*.json")
+    assert json.loads(written.read_text(encoding="utf-8"))["_not_as_printed"] == ["total_score"]

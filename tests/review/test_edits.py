@@ -11,7 +11,7 @@ from sqlalchemy import select
 from crossfoot.check import run_checks
 from crossfoot.errors import ConflictError, StoreError
 from crossfoot.model import FUNDING_COLUMNS, Record
-from crossfoot.review.edits import apply_repair, coerce_value, save_field, set_status, skip, start_record
+from crossfoot.review.edits import apply_repair, coerce_value, save_field, set_status, skip, start_record, undo
 from crossfoot.review.queue import QueueFilters, queue
 from crossfoot.review.store import Store, load_into
 from crossfoot.review.tables import EditRow, ReviewItemRow
@@ -48,7 +48,7 @@ def test_applying_the_repair_clears_the_finding_and_closes_the_item(loaded: Stor
     assert after.open_items == []
     assert after.form.status == "needs_review"  # fixed, but a person still approves it
     last = trail(loaded, form_id)[-1]
-    assert (last.reviewer, last.action, last.field) == ("ann", "repair", repair.field)
+    assert (last.reviewer, last.action, last.field) == ("ann", "correct", repair.field)
     assert (last.old_value, last.new_value) == (repair.printed, repair.value)
     assert last.reason and repair.value in last.reason
     with loaded.read() as session:
@@ -210,3 +210,91 @@ def test_a_failed_extraction_can_be_started_by_hand(store: Store, sample_run: Ru
     view = form_view(store, row.form_id)
     assert view.record is not None and Decimal(view.record["total_score"]) == Decimal("88.5")
     assert [e.action for e in trail(store, row.form_id)] == ["extract", "start", "edit"]
+
+
+def test_an_empty_box_never_blanks_a_printed_number(loaded: Store) -> None:
+    """Issue 11, item 1: clearing a printed number is an explicit action."""
+    row = queue(loaded)[0]
+    before = form_view(loaded, row.form_id)
+    assert before.record is not None and before.record["total_score"] is not None
+    with pytest.raises(StoreError, match="Type — to clear it"):
+        save_field(loaded, row.form_id, "total_score", "  ", version=row.version, reviewer="ann")
+    assert form_view(loaded, row.form_id).form.version == row.version  # nothing written
+    save_field(loaded, row.form_id, "total_score", "—", version=row.version, reviewer="ann", reason="not printed")
+    after = form_view(loaded, row.form_id)
+    assert after.record is not None and after.record["total_score"] is None
+    last = trail(loaded, row.form_id)[-1]
+    assert (last.field, last.old_value, last.new_value) == ("total_score", before.record["total_score"], None)
+
+
+def test_a_repair_is_saved_only_as_the_value_the_reviewer_saw(loaded: Store) -> None:
+    form_id = first_repairable(loaded)
+    view = form_view(loaded, form_id)
+    repair = next(fv.finding.repair for fv in view.findings if fv.finding.repair)
+    assert repair is not None
+    with pytest.raises(StoreError, match="nothing saved"):
+        apply_repair(loaded, form_id, repair.field, version=view.form.version, reviewer="ann", value="1.5")
+    assert form_view(loaded, form_id).form.version == view.form.version
+    with pytest.raises(ConflictError):  # a stale page: a conflict, not "no repair any more"
+        apply_repair(loaded, form_id, repair.field, version=view.form.version - 1, reviewer="ann", value=repair.value)
+
+
+def test_undo_takes_back_an_edit_or_an_approval_as_audited_changes(loaded: Store) -> None:
+    """Issue 11, item 3: undo is one more audited change; undoing an undo is refused."""
+    row = queue(loaded)[0]
+    printed = form_view(loaded, row.form_id).record["total_score"]  # type: ignore[index]
+    edited = save_field(loaded, row.form_id, "total_score", "12.5", version=row.version, reviewer="ann")
+    back = undo(loaded, row.form_id, version=edited.version, reviewer="bob")
+    view = form_view(loaded, row.form_id)
+    assert view.record is not None and view.record["total_score"] == printed
+    last = trail(loaded, row.form_id)[-1]
+    assert (last.action, last.reviewer, last.field, last.old_value, last.new_value) == (
+        "undo",
+        "bob",
+        "total_score",
+        "12.5",
+        printed,
+    )
+    with pytest.raises(StoreError, match="nothing to undo"):
+        undo(loaded, row.form_id, version=back.version, reviewer="bob")
+
+    edited = save_field(loaded, row.form_id, "total_score", "12.5", version=back.version, reviewer="ann")
+    approved = set_status(loaded, row.form_id, "approve", version=edited.version, reviewer="ann")
+    undo(loaded, row.form_id, version=approved.version, reviewer="bob")
+    view = form_view(loaded, row.form_id)
+    assert view.form.status == "needs_review" and view.form.reviewed_by is None
+    assert view.record is not None and view.record["total_score"] == "12.5"  # only the approval went
+    assert [e.action for e in trail(loaded, row.form_id)][-3:] == ["edit", "approve", "undo"]
+    with pytest.raises(ConflictError):
+        undo(loaded, row.form_id, version=row.version, reviewer="bob")
+
+
+def test_undoing_an_unprinted_value_clears_its_mark(loaded: Store) -> None:
+    row = queue(loaded)[0]
+    first = save_field(loaded, row.form_id, "total_score", "99", version=row.version, reviewer="a", action="unprinted")
+    assert "total_score" in form_view(loaded, row.form_id).unprinted
+    undo(loaded, row.form_id, version=first.version, reviewer="a")
+    assert form_view(loaded, row.form_id).unprinted == {}
+
+
+def test_bulk_approve_as_printed_with_one_reason(loaded: Store) -> None:
+    """Issue 11, item 8: one reason, one audited approval per form; a stale pick is left alone."""
+    from crossfoot.review.edits import approve_as_printed
+
+    code = "total_score_mismatch"
+    rows = queue(loaded, QueueFilters(code=code))
+    assert len(rows) >= 3
+    other = next(r for r in queue(loaded) if code not in r.codes)
+    with pytest.raises(StoreError, match="needs a reason"):
+        approve_as_printed(loaded, [(rows[0].form_id, rows[0].version)], code=code, reviewer="ann", reason=" ")
+    stale = save_field(loaded, rows[2].form_id, "department", "某局", version=rows[2].version, reviewer="bob")
+    assert stale.changed
+    picks = [(r.form_id, r.version) for r in rows[:3]] + [(other.form_id, other.version)]
+    outcome = approve_as_printed(loaded, picks, code=code, reviewer="ann", reason="总分印错，原件如此")
+    assert outcome.approved == [rows[0].form_id, rows[1].form_id]
+    assert set(outcome.refused) == {rows[2].form_id, other.form_id}
+    for form_id in outcome.approved:
+        view = form_view(loaded, form_id)
+        assert view.form.status == "approved" and view.form.reviewed_by == "ann"
+        assert view.edits[0].reason == f"the document itself is wrong, approved as printed: [{code}] 总分印错，原件如此"
+    assert form_view(loaded, rows[2].form_id).form.status == "needs_review"

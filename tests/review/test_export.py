@@ -217,3 +217,69 @@ def test_a_corrupt_stored_record_is_named_not_a_traceback(loaded: Store, db_url:
     engine.dispose()
     with pytest.raises(StoreError, match=f"form {form}: its stored record is not a valid record"):
         export_items(loaded)
+
+
+def test_a_value_the_source_does_not_print_is_marked_everywhere_and_promote_refuses_it(
+    loaded: Store, tmp_path: Path
+) -> None:
+    """Issue 11, item 2: marked in the record, the exports and the fixture."""
+    row = queue(loaded)[0]
+    outcome = save_field(
+        loaded,
+        row.form_id,
+        "total_score",
+        "99",
+        version=row.version,
+        reviewer="ann",
+        reason="the sum of the scores",
+        action="unprinted",
+    )
+    view = form_view(loaded, row.form_id)
+    assert list(view.unprinted) == ["total_score"] and "the sum of the scores" in view.unprinted["total_score"]
+    set_status(loaded, row.form_id, "approve", version=outcome.version, reviewer="ann")
+    (item,) = [i for i in export_items(loaded, "approved") if i.form.id == row.form_id]
+    assert list(item.envelope.meta["review"]["not_as_printed"]) == ["total_score"]
+    out = io.StringIO()
+    write_csv([item], out)
+    (exported,) = csv.DictReader(io.StringIO(out.getvalue()))
+    assert exported["not_as_printed"] == "total_score"
+    with pytest.raises(StoreError, match="total_score differ from what the source prints"):
+        promote(loaded, row.form_id, tmp_path, by="ann")
+    assert not list(tmp_path.glob("*.json"))
+    data = json.loads(promote(loaded, row.form_id, tmp_path, by="ann", allow_not_as_printed=True).read_text())
+    assert data["_not_as_printed"] == ["total_score"] and "not as printed" in data["_notes"][1]
+
+
+def test_typing_the_printed_value_again_clears_the_mark(loaded: Store) -> None:
+    row = queue(loaded)[0]
+    printed = form_view(loaded, row.form_id).record["total_score"]  # type: ignore[index]
+    first = save_field(loaded, row.form_id, "total_score", "99", version=row.version, reviewer="a", action="unprinted")
+    assert form_view(loaded, row.form_id).unprinted
+    save_field(loaded, row.form_id, "total_score", printed, version=first.version, reviewer="a")
+    assert form_view(loaded, row.form_id).unprinted == {}
+    assert (
+        next(i for i in export_items(loaded) if i.form.id == row.form_id).envelope.meta["review"]["not_as_printed"]
+        == {}
+    )
+
+
+def test_xlsx_for_a_manager_has_the_audit_trail_and_a_summary(loaded: Store, tmp_path: Path) -> None:
+    """Issue 11, item 14: the audit log as its own sheet, a summary sheet, dates as dates."""
+    from openpyxl import load_workbook
+
+    form_id = approve_first(loaded)
+    target = tmp_path / "manager.xlsx"
+    write_xlsx(export_items(loaded), target, store=loaded)
+    book = load_workbook(target)
+    assert book.sheetnames == ["forms", "indicators", "audit", "summary"]
+    audit = list(book["audit"].iter_rows(values_only=True))
+    assert audit[0][:5] == ("id", "at", "form_id", "reviewer", "action")
+    approvals = [row for row in audit[1:] if row[4] == "approve"]
+    assert [(row[2], row[3]) for row in approvals] == [(form_id, "ann")]
+    assert isinstance(approvals[0][1], datetime)
+    summary = dict(book["summary"].iter_rows(values_only=True))
+    assert summary["forms"] == len(export_items(loaded)) and summary["approved"] == 1
+    forms = list(book["forms"].iter_rows(values_only=True))
+    header = forms[0]
+    approved_row = next(row for row in forms[1:] if row[0] == form_id)
+    assert isinstance(approved_row[header.index("reviewed_at")], datetime)

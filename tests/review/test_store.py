@@ -220,3 +220,54 @@ def test_the_edit_trail_is_append_only_in_the_database(loaded: Store) -> None:
 )
 def test_db_urls(given: str, expected: str) -> None:
     assert normalize_db_url(given) == expected
+
+
+def test_a_skip_sticks_until_the_form_changes(loaded: Store) -> None:
+    """Issue 11, item 7: a skipped form waits at the end of the queue."""
+    from crossfoot.review.edits import save_field, skip
+
+    first, second = queue(loaded)[:2]
+    skip(loaded, first.form_id, reviewer="ann")
+    order = [row.form_id for row in queue(loaded)]
+    assert order[0] == second.form_id and order[-1] == first.form_id
+    assert queue(loaded)[-1].skipped
+    save_field(loaded, first.form_id, "department", "某局", version=first.version, reviewer="bob")
+    assert not next(r for r in queue(loaded) if r.form_id == first.form_id).skipped  # changed: back in line
+
+
+def test_progress_counts_the_forms_a_filter_is_about(loaded: Store) -> None:
+    """Issue 11, item 6: "12 of 40 done", and a check filter keeps counting an approved form."""
+    from crossfoot.review.edits import set_status
+    from crossfoot.review.queue import progress
+
+    row = queue(loaded)[0]
+    code = row.codes[0]
+    before = progress(loaded, QueueFilters(code=code))
+    assert before.done == 0 and before.total == len(queue(loaded, QueueFilters(code=code)))
+    everything = progress(loaded)
+    set_status(loaded, row.form_id, "approve", version=row.version, reviewer="ann")
+    after = progress(loaded, QueueFilters(code=code))
+    assert (after.done, after.total) == (1, before.total)
+    assert (progress(loaded).done, progress(loaded).total) == (1, everything.total)
+
+
+def test_filters_survive_a_round_trip_through_the_url() -> None:
+    filters = QueueFilters(status="all", code="total_score_mismatch", document=3)
+    assert QueueFilters.parse(filters.query()) == filters
+    assert QueueFilters.parse("document=x&status=") == QueueFilters()
+    assert QueueFilters().suffix == ""
+
+
+def test_the_count_cards_follow_the_filters(loaded: Store) -> None:
+    """Issue 11, item 6: the cards count the forms of the filter, not the whole store."""
+    everything = counts(loaded)
+    code = queue(loaded)[0].codes[0]
+    by_code = counts(loaded, QueueFilters(code=code))
+    assert by_code.by_status["needs_review"] == len(queue(loaded, QueueFilters(code=code)))
+    assert by_code.open_items == dict(everything.by_code)[code]
+    assert by_code.by_status["clean"] == 0  # a clean form has no item of any check
+    document = queue(loaded)[0].document_id
+    in_document = counts(loaded, QueueFilters(document=document))
+    assert sum(in_document.by_status.values()) == len(queue(loaded, QueueFilters(status="all", document=document)))
+    assert sum(n for _, n in in_document.by_code) == in_document.open_items <= everything.open_items
+    assert in_document.by_document == everything.by_document  # every document stays listed

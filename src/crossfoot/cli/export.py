@@ -79,9 +79,11 @@ def export(
             else:
                 with _replacing(output) as temporary:
                     if format == "xlsx":
-                        write_xlsx(items, temporary)
+                        write_xlsx(items, temporary, store=store)
                     else:
-                        with temporary.open("w", encoding="utf-8", newline="") as handle:
+                        # a BOM so Excel reads the CSV's Chinese as UTF-8 (issue 11, item 14)
+                        encoding = "utf-8-sig" if format == "csv" else "utf-8"
+                        with temporary.open("w", encoding=encoding, newline="") as handle:
                             text_writer(items, handle)
     except CrossfootError as exc:
         fail_line(str(exc))
@@ -98,6 +100,13 @@ def promote(
     by: Annotated[str, typer.Option("--by", help="your name, written into _notes")] = "",
     all_approved: Annotated[bool, typer.Option("--all-approved", help="every approved form")] = False,
     overwrite: Annotated[bool, typer.Option(help="replace an existing fixture file")] = False,
+    allow_not_as_printed: Annotated[
+        bool,
+        typer.Option(
+            "--allow-not-as-printed",
+            help="promote a record holding values the source does not print (marked in the fixture)",
+        ),
+    ] = False,
     db: DbOption = None,
 ) -> None:
     """Write approved records as gold fixtures, so corrections become regression tests."""
@@ -118,7 +127,9 @@ def promote(
                 raise typer.Exit(ExitCode.BAD_INPUT)
             for form_id in ids:
                 try:
-                    path = promote_one(store, form_id, to, by=by, overwrite=overwrite)
+                    path = promote_one(
+                        store, form_id, to, by=by, overwrite=overwrite, allow_not_as_printed=allow_not_as_printed
+                    )
                 except CrossfootError as exc:
                     fail_line(str(exc))
                     failed = True

@@ -34,7 +34,15 @@ from starlette.middleware.trustedhost import TrustedHostMiddleware
 from crossfoot.errors import ConflictError, StoreError
 from crossfoot.model import FUNDING_COLUMNS, FUNDING_ROWS, LEVEL1_LABELS, LEVEL2_LABELS
 from crossfoot.review.access import Access
-from crossfoot.review.edits import apply_repair, save_field, set_status, skip, start_record
+from crossfoot.review.edits import (
+    apply_repair,
+    approve_as_printed,
+    save_field,
+    set_status,
+    skip,
+    start_record,
+    undo,
+)
 from crossfoot.review.export import (
     EXPORT_FORMATS,
     ExportItem,
@@ -44,13 +52,14 @@ from crossfoot.review.export import (
     write_jsonl,
     write_xlsx,
 )
-from crossfoot.review.queue import STATUSES, QueueFilters, counts, neighbours, queue, recent_activity
+from crossfoot.review.queue import STATUSES, QueueFilters, counts, neighbours, progress, queue, recent_activity
 from crossfoot.review.store import Store, StoreBusyError
 from crossfoot.review.view import (
     FUNDING_COLUMN_LABELS,
     FUNDING_ROW_LABELS,
     HEADER_FIELDS,
     INDICATOR_COLUMNS,
+    banner,
     conflict_view,
     form_view,
 )
@@ -67,6 +76,7 @@ MESSAGES = {
     "skipped": "Skipped",
     "reopened": "Reopened",
     "promoted": "Written as a gold fixture",
+    "undone": "Undone",
     "token": "Token accepted",
 }
 #: only the app's own files; no inline script, no framing, no plugins
@@ -82,6 +92,8 @@ SECURITY_HEADERS = {
     "X-Content-Type-Options": "nosniff",
     "Cross-Origin-Opener-Policy": "same-origin",
 }
+#: forms per batch of a streamed CSV / JSONL download
+EXPORT_BATCH = 200
 #: what anyone may fetch without a token: the login page and what it needs
 OPEN_PATHS = ("/token", "/healthz", "/static/")
 
@@ -209,10 +221,22 @@ def create_app(
     def is_htmx(request: Request) -> bool:
         return request.headers.get("hx-request") == "true"
 
+    def current_filters(request: Request) -> QueueFilters:
+        """The filtered queue the reviewer is working through: htmx says which page it posts from."""
+        return QueueFilters.parse(urlsplit(request.headers.get("hx-current-url", "")).query)
+
     def after_change(request: Request, form_id: int) -> Response:
         if not is_htmx(request):
             return RedirectResponse(f"/forms/{form_id}", status_code=303)
-        return page("form_update.html", view=form_view(store, form_id), saved=True)
+        filters = current_filters(request)
+        view = form_view(store, form_id, filters)
+        return page("form_update.html", view=view, saved=True, nav=filters, progress=progress(store, filters))
+
+    def moved_on(form_id: int, done: str, filters: QueueFilters) -> RedirectResponse:
+        """After a decision or a skip: the next form of the same filtered queue, or that queue's page."""
+        _, following = neighbours(store, form_id, filters)
+        query = f"msg={done}&of={form_id}" + (f"&{filters.query()}" if filters.suffix else "")
+        return RedirectResponse(f"/forms/{following}?{query}" if following else f"/?{query}", status_code=303)
 
     def problem(
         request: Request,
@@ -253,16 +277,26 @@ def create_app(
         severity: str | None = None,
         document: int | None = None,
         msg: str | None = None,
+        of: int | None = None,
+        n: int | None = None,
+        refused: int = 0,
     ) -> HTMLResponse:
         filters = QueueFilters(status=status, code=code or None, severity=severity or None, document=document)
+        text = MESSAGES.get(msg or "")
+        if msg == "bulk" and n is not None:
+            text = f"Approved {n} form{'s' if n != 1 else ''} as printed" + (
+                f"; {refused} left as they were (changed meanwhile, or the check is no longer open)" if refused else ""
+            )
         rows = queue(store, filters)
         return page(
             "queue.html",
             rows=rows,
-            counts=counts(store),
+            progress=progress(store, filters),
+            counts=counts(store, filters),
             activity=recent_activity(store),
             filters=filters,
-            message=MESSAGES.get(msg or ""),
+            message=text,
+            banner=banner(store, text, of),
             signed_in=request.state.reviewer,
         )
 
@@ -272,12 +306,24 @@ def create_app(
         return RedirectResponse(f"/forms/{rows[0].form_id}" if rows else "/?msg=", status_code=303)
 
     @app.get("/forms/{form_id}", response_class=HTMLResponse)
-    def form_page(request: Request, form_id: int, msg: str | None = None) -> HTMLResponse:
+    def form_page(request: Request, form_id: int, msg: str | None = None, of: int | None = None) -> HTMLResponse:
+        filters = QueueFilters.parse(request.url.query)
         try:
-            view = form_view(store, form_id)
+            view = form_view(store, form_id, filters)
         except StoreError as exc:
             return page("message.html", 404, title="Not found", message=exc.message, back="/")
-        return page("form.html", view=view, message=MESSAGES.get(msg or ""), signed_in=request.state.reviewer)
+        text = MESSAGES.get(msg or "")
+        return page(
+            "form.html",
+            # never from the browser's cache: Back must not show a stale page that can act
+            headers={"Cache-Control": "no-store"},
+            view=view,
+            nav=filters,
+            progress=progress(store, filters),
+            message=text,
+            banner=banner(store, text, of if of is not None else form_id),
+            signed_in=request.state.reviewer,
+        )
 
     @app.post("/forms/{form_id}/field", dependencies=guarded)
     def edit_field(
@@ -288,9 +334,13 @@ def create_app(
         value: Annotated[str, Form()] = "",
         reviewer: Annotated[str | None, Form()] = None,
         reason: Annotated[str | None, Form()] = None,
+        unprinted: Annotated[bool, Form()] = False,
     ) -> Response:
+        # "unprinted": the reviewer says the document does not print this value
+        action = "unprinted" if unprinted else "edit"
         try:
-            save_field(store, form_id, field, value, version=version, reviewer=who(request, reviewer), reason=reason)
+            name = who(request, reviewer)
+            save_field(store, form_id, field, value, version=version, reviewer=name, reason=reason, action=action)
         except StoreError as exc:
             return problem(request, form_id, exc, version, field, value)
         return after_change(request, form_id)
@@ -301,13 +351,41 @@ def create_app(
         form_id: int,
         field: Annotated[str, Form()],
         version: Annotated[int, Form()],
+        value: Annotated[str | None, Form()] = None,
         reviewer: Annotated[str | None, Form()] = None,
     ) -> Response:
         try:
-            apply_repair(store, form_id, field, version=version, reviewer=who(request, reviewer))
+            apply_repair(store, form_id, field, version=version, reviewer=who(request, reviewer), value=value)
         except StoreError as exc:
-            return problem(request, form_id, exc, version, field)
+            # the conflict panel offers exactly the value the reviewer clicked
+            return problem(request, form_id, exc, version, field, value)
         return after_change(request, form_id)
+
+    @app.post("/bulk/approve", dependencies=guarded)
+    def bulk_approve(
+        request: Request,
+        code: Annotated[str, Form()],
+        reason: Annotated[str, Form()] = "",
+        pick: Annotated[list[str] | None, Form()] = None,
+        reviewer: Annotated[str | None, Form()] = None,
+        queue_filter: Annotated[str, Form(alias="queue")] = "",
+    ) -> Response:
+        """Approve the ticked forms as printed, with one reason (issue 11, item 8)."""
+        picks = []
+        for value in pick or []:
+            form_id, _, version = value.partition(":")
+            if not (form_id.isdigit() and version.isdigit()):
+                raise HTTPException(422, f"pick: {value!r} is not form:version")
+            picks.append((int(form_id), int(version)))
+        if not picks:
+            raise HTTPException(422, "tick the forms to approve first")
+        try:
+            outcome = approve_as_printed(store, picks, code=code, reviewer=who(request, reviewer), reason=reason)
+        except StoreError as exc:
+            return page("message.html", 422, title="Not approved", message=exc.message, back="/")
+        filters = QueueFilters.parse(queue_filter)
+        query = f"msg=bulk&n={len(outcome.approved)}&refused={len(outcome.refused)}"
+        return RedirectResponse(f"/?{filters.query()}&{query}" if filters.suffix else f"/?{query}", status_code=303)
 
     @app.post("/forms/{form_id}/start", dependencies=guarded)
     def start(
@@ -330,32 +408,36 @@ def create_app(
         version: Annotated[int | None, Form()] = None,
         reviewer: Annotated[str | None, Form()] = None,
         reason: Annotated[str | None, Form()] = None,
+        as_printed: Annotated[bool, Form()] = False,
+        override: Annotated[bool, Form()] = False,
+        queue_filter: Annotated[str, Form(alias="queue")] = "",
     ) -> Response:
+        filters = QueueFilters.parse(queue_filter)
         try:
             if action == "skip":
                 skip(store, form_id, reviewer=who(request, reviewer))
-                _, following = neighbours(store, form_id)
-                target = f"/forms/{following}?msg=skipped" if following else "/?msg=skipped"
-                return RedirectResponse(target, status_code=303)
+                return moved_on(form_id, "skipped", filters)
+            if action == "undo" and version is not None:
+                undo(store, form_id, version=version, reviewer=who(request, reviewer))
+                return RedirectResponse(f"/forms/{form_id}?msg=undone", status_code=303)
             if action == "promote":
-                return _promote(request, form_id, reviewer)
+                return _promote(request, form_id, reviewer, override)
             if action not in ("approve", "reject", "reopen") or version is None:
                 raise HTTPException(404)
-            set_status(store, form_id, action, version=version, reviewer=who(request, reviewer), reason=reason)
+            by = who(request, reviewer)
+            set_status(store, form_id, action, version=version, reviewer=by, reason=reason, as_printed=as_printed)
         except StoreError as exc:
             return problem(request, form_id, exc, version)
         done = {"approve": "approved", "reject": "rejected", "reopen": "reopened"}[action]
         if action == "reopen":
             return RedirectResponse(f"/forms/{form_id}?msg={done}", status_code=303)
-        _, following = neighbours(store, form_id)
-        target = f"/forms/{following}?msg={done}" if following else f"/?msg={done}"
-        return RedirectResponse(target, status_code=303)
+        return moved_on(form_id, done, filters)
 
-    def _promote(request: Request, form_id: int, reviewer: str | None) -> Response:
+    def _promote(request: Request, form_id: int, reviewer: str | None, override: bool) -> Response:
         if fixtures_dir is None:
             raise StoreError("start `crossfoot review --fixtures DIR` to promote records to fixtures")
         name = who(request, reviewer)
-        promote(store, form_id, fixtures_dir, by=name or "")
+        promote(store, form_id, fixtures_dir, by=name or "", allow_not_as_printed=override)
         return RedirectResponse(f"/forms/{form_id}?msg=promoted", status_code=303)
 
     @app.get("/export")
@@ -371,24 +453,33 @@ def create_app(
 
             handle, temporary = tempfile.mkstemp(suffix=".xlsx")
             os.close(handle)
-            write_xlsx(iter_export_items(store, status), Path(temporary))
+            write_xlsx(iter_export_items(store, status), Path(temporary), store=store)
             media = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
             cleanup = BackgroundTask(Path(temporary).unlink, missing_ok=True)
             return FileResponse(temporary, media_type=media, headers=headers, background=cleanup)
-        writer = write_csv if format == "csv" else write_jsonl
+
+        def writer(chunk: list[ExportItem], out: io.StringIO, first: bool) -> None:
+            if format == "jsonl":
+                write_jsonl(chunk, out)
+                return
+            if first:
+                out.write("\ufeff")  # a BOM so Excel reads the Chinese as UTF-8
+            write_csv(chunk, out, header=first)  # one header, not one per batch
 
         def lines() -> Iterator[str]:
             # Written a batch of forms at a time, never the whole export in memory.
             buffer = io.StringIO()
             chunk: list[ExportItem] = []
+            first = True
             for item in iter_export_items(store, status):
                 chunk.append(item)
-                if len(chunk) == 200:
-                    writer(chunk, buffer)
+                if len(chunk) == EXPORT_BATCH:
+                    writer(chunk, buffer, first)
+                    first = False
                     yield buffer.getvalue()
                     buffer.seek(0), buffer.truncate()
                     chunk = []
-            writer(chunk, buffer)
+            writer(chunk, buffer, first)
             yield buffer.getvalue()
 
         media = "text/csv; charset=utf-8" if format == "csv" else "application/x-ndjson; charset=utf-8"

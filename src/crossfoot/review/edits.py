@@ -10,6 +10,7 @@ field / old -> new to the edit trail. Nothing is ever updated in place.
 from __future__ import annotations
 
 import copy
+from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -23,19 +24,23 @@ from crossfoot.errors import ConflictError, StoreError
 from crossfoot.extract.values import parse_decimal
 from crossfoot.model import FUNDING_COLUMNS, FUNDING_ROWS, RECORD_SCALARS, Finding, Indicator, Record
 from crossfoot.review.audit import append_edit, append_version
-from crossfoot.review.items import close_all, load_findings, open_items_for, store_findings, sync_items
+from crossfoot.review.items import close_all, load_findings, open_codes, open_items_for, store_findings, sync_items
 from crossfoot.review.store import Store, bump_version, current_version, get_form
-from crossfoot.review.tables import FormRow, RecordVersionRow, utcnow
+from crossfoot.review.tables import EditRow, FormRow, RecordVersionRow, utcnow
 
 __all__ = [
     "RECORD_SCALARS",
+    "BulkOutcome",
     "EditOutcome",
     "apply_repair",
+    "approve_as_printed",
     "coerce_value",
+    "not_as_printed",
     "save_field",
     "set_status",
     "skip",
     "start_record",
+    "undo",
     "value_at",
 ]
 
@@ -44,6 +49,50 @@ _DECIMAL_KEYS = frozenset(FUNDING_COLUMNS) | {"weight", "score", "total_weight",
 _INDICATOR_KEYS = frozenset(Indicator.model_fields)
 #: what approve / reject / reopen set the status to
 STATUS_ACTIONS = {"approve": "approved", "reject": "rejected", "reopen": "needs_review"}
+
+
+#: edit actions whose value the reviewer did NOT confirm the source prints:
+#: "unprinted" (the reviewer said so) and "repair" (the old one-click repair,
+#: which saved the arithmetic's answer without asking)
+UNPRINTED_ACTIONS = frozenset({"unprinted", "repair"})
+#: edit actions that set a field to what the source prints
+PRINTED_ACTIONS = frozenset({"edit", "correct", "undo"})
+#: actions that replace the whole record with a fresh extraction
+_EXTRACT_ACTIONS = frozenset({"extract", "re-extract"})
+
+
+def not_as_printed(edits: Iterable[EditRow]) -> dict[str, str]:
+    """Fields whose value differs from what the source prints -> why, from a
+    form's edits in the order they were made.
+
+    The record says what the document prints (SCHEMA.md); a value a reviewer
+    set without confirming the source prints it is marked in the record, the
+    exports and promoted fixtures, and promote refuses it without an override.
+    """
+    marked: dict[str, str] = {}
+    before: dict[str, list[str | None]] = {}  # per field, its mark before each change: undo restores it
+    for edit in edits:
+        if edit.action in _EXTRACT_ACTIONS:
+            marked.clear()
+            before.clear()
+            continue
+        if edit.field is None or edit.action not in UNPRINTED_ACTIONS | PRINTED_ACTIONS:
+            continue
+        stack = before.setdefault(edit.field, [])
+        if edit.action == "undo":
+            restored = stack.pop() if stack else None
+            if restored is None:
+                marked.pop(edit.field, None)
+            else:
+                marked[edit.field] = restored
+            continue
+        stack.append(marked.get(edit.field))
+        if edit.action in UNPRINTED_ACTIONS:
+            why = f"{edit.old_value} → {edit.new_value} by {edit.reviewer}"
+            marked[edit.field] = why + (f": {edit.reason}" if edit.reason else "")
+        else:
+            marked.pop(edit.field, None)
+    return marked
 
 
 @dataclass(frozen=True)
@@ -106,6 +155,21 @@ def coerce_value(path: str, raw: str | None) -> Any:
     if last == "project_name":
         return text
     return text or None
+
+
+#: what a reviewer types to clear a number on purpose (SCHEMA.md: a printed dash is null)
+CLEAR_MARKS = frozenset({"-", "—", "–", "－", "/"})
+
+
+def _refuse_silent_clear(path: str, raw: str | None, old_value: Any) -> None:
+    """An empty box never blanks a number or year the record holds: a lost
+    keystroke, a stale page or an empty conflict value must not erase what the
+    form printed. Clearing is explicit: the reviewer types a dash."""
+    last = path.rsplit(".", 1)[-1]
+    if old_value is None or (last not in _DECIMAL_KEYS and last != "year"):
+        return
+    if (raw or "").strip() == "":
+        raise StoreError(f"{path}: empty, so not saved; the record keeps {old_value}. Type — to clear it on purpose")
 
 
 def _check_path(record: dict[str, Any], path: str) -> list[str]:
@@ -242,6 +306,7 @@ def save_field(
         parts = _check_path(previous.record, path)
         new_value = coerce_value(path, raw)
         old_value = value_at(previous.record, path)
+        _refuse_silent_clear(path, raw, old_value)
         if new_value == old_value:
             return EditOutcome(version=form.version, changed=False)
         record = _validated(_set(previous.record, parts, new_value), path)
@@ -278,18 +343,32 @@ def _audited(
     return EditOutcome(version=version + 1, changed=True)
 
 
-def apply_repair(store: Store, form_id: int, path: str, *, version: int, reviewer: str | None) -> EditOutcome:
-    """Apply the repair the checks suggest for ``path``, as an audited edit."""
+def apply_repair(
+    store: Store, form_id: int, path: str, *, version: int, reviewer: str | None, value: str | None = None
+) -> EditOutcome:
+    """Apply the repair the checks suggest for ``path``, as an audited edit.
+
+    ``value`` is the repair the reviewer's page showed: when the checks now
+    suggest something else, nothing is saved (the reviewer never agreed to it).
+    """
     with store.read() as session:
         form = get_form(session, form_id)
+        if form.version != version:  # a stale page: the conflict panel, not "no repair any more"
+            raise ConflictError(
+                f"form {form_id} is at version {form.version}; this page showed version {version}",
+                current_version=form.version,
+            )
         current = current_version(session, form)
         findings = load_findings(session, current.id)
     repair = next((f.repair for f in findings if f.repair is not None and f.repair.field == path), None)
     if repair is None:
         raise StoreError(f"{path}: the checks suggest no repair for this field any more")
-    reason = f"suggested repair: {path} {repair.printed} → {repair.value}"
+    if value is not None and coerce_value(path, value) != coerce_value(path, repair.value):
+        raise StoreError(f"{path}: the suggested repair is now {repair.value}, not {value}: nothing saved, reload")
+    # The reviewer confirmed the source prints this value: the extraction misread it.
+    reason = f"the extraction misread the source: it prints {repair.value}, not {repair.printed}"
     return save_field(
-        store, form_id, path, repair.value, version=version, reviewer=reviewer, reason=reason, action="repair"
+        store, form_id, path, repair.value, version=version, reviewer=reviewer, reason=reason, action="correct"
     )
 
 
@@ -320,31 +399,148 @@ def start_record(store: Store, form_id: int, *, version: int, reviewer: str | No
 
 
 def set_status(
-    store: Store, form_id: int, action: str, *, version: int, reviewer: str | None, reason: str | None = None
+    store: Store,
+    form_id: int,
+    action: str,
+    *,
+    version: int,
+    reviewer: str | None,
+    reason: str | None = None,
+    as_printed: bool = False,
 ) -> EditOutcome:
-    """approve, reject or reopen a form at the version the reviewer saw."""
+    """approve, reject or reopen a form at the version the reviewer saw.
+
+    ``as_printed``: the document itself is wrong and the record keeps what it
+    prints; that approval needs a reason."""
     if action not in STATUS_ACTIONS:
         raise StoreError(f"unknown action {action!r}")
     who = _reviewer(reviewer)
+    if as_printed:
+        if action != "approve" or not (reason or "").strip():
+            raise StoreError("approving as printed needs a reason: why is the document itself wrong?")
+        reason = f"the document itself is wrong, approved as printed: {(reason or '').strip()}"
     status = STATUS_ACTIONS[action]
     with store.write() as session:
         form = _locked_form(session, form_id, version)
-        decided = status != "needs_review"
-        bump_version(
-            session,
-            form,
-            version,
-            status=status,
-            reviewed_by=who if decided else None,
-            reviewed_at=utcnow() if decided else None,
-        )
-        if decided:
-            close_all(session, form, actor=who, resolution=status)
-        else:
-            current = current_version(session, form)
-            wanted = open_items_for(load_findings(session, current.id), current.error)
-            sync_items(session, form, wanted, actor=who, resolution="fixed")
+        _move_status(session, form, version, status, who)
         return _audited(session, form, who, action, version, reason)
+
+
+def _move_status(session: Session, form: FormRow, version: int, status: str, who: str) -> None:
+    decided = status != "needs_review"
+    bump_version(
+        session,
+        form,
+        version,
+        status=status,
+        reviewed_by=who if decided else None,
+        reviewed_at=utcnow() if decided else None,
+    )
+    if decided:
+        close_all(session, form, actor=who, resolution=status)
+    else:
+        current = current_version(session, form)
+        wanted = open_items_for(load_findings(session, current.id), current.error)
+        sync_items(session, form, wanted, actor=who, resolution="fixed")
+
+
+#: what undo can take back: the last value change or decision on a form
+UNDOABLE = frozenset({"edit", "correct", "unprinted", "repair", "approve", "reject"})
+
+
+def pick_undoable(newest_first: Iterable[EditRow], version: int) -> EditRow | None:
+    """Of a form's edits (newest first), the change that moved it to
+    ``version``, if undo can take it back. An undo is itself a change:
+    undoing twice does not redo (the trail shows everything)."""
+    for row in newest_first:
+        if row.to_version != version or row.from_version == version:
+            continue  # an older change, or a skip
+        if row.action == "reopen" and row.field is None and row.reason and row.reason.startswith("edited after"):
+            continue  # an edit of a decided form writes this row too; the edit is what undo takes back
+        return row if row.action in UNDOABLE else None
+    return None
+
+
+def last_undoable(session: Session, form: FormRow) -> EditRow | None:
+    rows = session.scalars(
+        select(EditRow)
+        .where(EditRow.form_id == form.id, EditRow.to_version == form.version)
+        .order_by(EditRow.id.desc())
+    ).all()
+    return pick_undoable(rows, form.version)
+
+
+def undo(store: Store, form_id: int, *, version: int, reviewer: str | None) -> EditOutcome:
+    """Take back the last edit, approval or rejection, as one more audited change.
+
+    A value goes back to what it was (even an empty one: the undo names it);
+    an approval or rejection goes back to needs review. Raises ConflictError
+    when the page is stale, StoreError when there is nothing to undo.
+    """
+    who = _reviewer(reviewer)
+    with store.write() as session:
+        form = _locked_form(session, form_id, version)
+        last = last_undoable(session, form)
+        if last is None:
+            raise StoreError(f"form {form_id}: nothing to undo (the last change was not an edit or a decision)")
+        reason = f"undo {last.action} by {last.reviewer} (version {last.from_version}→{last.to_version})"
+        if last.field is None:
+            _move_status(session, form, version, "needs_review", who)
+            return _audited(session, form, who, "undo", version, reason)
+        previous = current_version(session, form)
+        assert previous.record is not None  # a field edit implies a record
+        parts = _check_path(previous.record, last.field)
+        now = value_at(previous.record, last.field)
+        record = _validated(_set(previous.record, parts, last.old_value), last.field)
+        findings = _findings_after_edit(session, form, previous, record, last.field)
+        _write_record(session, form, version, previous, record, findings, who)
+        return _audited(session, form, who, "undo", version, reason, field=last.field, old=now, new=last.old_value)
+
+
+@dataclass(frozen=True)
+class BulkOutcome:
+    """What a bulk approval did: the forms approved, and why the others were not."""
+
+    approved: list[int]
+    refused: dict[int, str]
+
+
+def approve_as_printed(
+    store: Store, picks: list[tuple[int, int]], *, code: str, reviewer: str | None, reason: str | None
+) -> BulkOutcome:
+    """Approve many forms as printed with one reason: the document itself is
+    wrong in the same way (check ``code``) on each.
+
+    ``picks`` are (form id, the version the reviewer saw). Each form is its
+    own audited approval; a form that changed since, or no longer has an
+    open ``code`` item, is left as it is and named in ``refused``.
+    """
+    _reviewer(reviewer)
+    if not (reason or "").strip():
+        raise StoreError("approving as printed needs a reason: why is the document itself wrong?")
+    approved: list[int] = []
+    refused: dict[int, str] = {}
+    for form_id, version in picks:
+        with store.read() as session:
+            still = open_codes(session, form_id)
+        if code not in still:
+            refused[form_id] = f"no open {code} any more"
+            continue
+        try:
+            set_status(
+                store,
+                form_id,
+                "approve",
+                version=version,
+                reviewer=reviewer,
+                reason=f"[{code}] {reason}",
+                as_printed=True,
+            )
+        except StoreError as exc:  # ConflictError included: someone changed it since the page was drawn
+            refused[form_id] = exc.message
+            continue
+        approved.append(form_id)
+    return BulkOutcome(approved, refused)
 
 
 def skip(store: Store, form_id: int, *, reviewer: str | None) -> None:

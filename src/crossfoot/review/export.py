@@ -23,14 +23,14 @@ from typing import IO, Any
 
 from pydantic import ValidationError
 from sqlalchemy import select
-from sqlalchemy.orm import defer
+from sqlalchemy.orm import Session, defer
 
 from crossfoot.errors import StoreError
 from crossfoot.model import FUNDING_COLUMNS, FUNDING_ROWS, Envelope, Finding, FormSource, Record, SourceSpan
-from crossfoot.review.edits import RECORD_SCALARS, value_at
+from crossfoot.review.edits import RECORD_SCALARS, UNPRINTED_ACTIONS, not_as_printed, value_at
 from crossfoot.review.items import findings_by_version
 from crossfoot.review.store import Store
-from crossfoot.review.tables import DocumentRow, FormRow, RecordVersionRow
+from crossfoot.review.tables import DocumentRow, EditRow, FormRow, RecordVersionRow
 from crossfoot.review.view import INDICATOR_COLUMNS
 
 __all__ = [
@@ -53,6 +53,7 @@ FORM_COLUMNS: tuple[str, ...] = (
     *(f"funding.{row}.{col}" for row in FUNDING_ROWS for col in FUNDING_COLUMNS),
     "indicator_count",
     "open_errors",
+    "not_as_printed",
 )
 INDICATOR_SHEET_COLUMNS: tuple[str, ...] = (
     "form_id",
@@ -114,8 +115,24 @@ def iter_export_items(store: Store, status: str | None = None, *, form_id: int |
         result = session.execute(query.execution_options(yield_per=200))
         for chunk in result.partitions():
             findings = findings_by_version(session, [version_row.id for _, _, version_row in chunk])
+            unprinted = _unprinted_by_form(session, [form.id for form, _, _ in chunk])
             for form, document, version_row in chunk:
-                yield _item(form, document, version_row, findings.get(version_row.id, []))
+                item = _item(form, document, version_row, findings.get(version_row.id, []))
+                item.envelope.meta["review"]["not_as_printed"] = unprinted.get(form.id, {})
+                yield item
+
+
+def _unprinted_by_form(session: Session, form_ids: list[int]) -> dict[int, dict[str, str]]:
+    """Per form: the fields whose value the source does not print (see ``not_as_printed``)."""
+    marked = session.scalars(
+        select(EditRow.form_id).where(EditRow.form_id.in_(form_ids), EditRow.action.in_(UNPRINTED_ACTIONS)).distinct()
+    ).all()
+    if not marked:
+        return {}
+    edits: dict[int, list[EditRow]] = {}
+    for edit in session.scalars(select(EditRow).where(EditRow.form_id.in_(marked)).order_by(EditRow.id)):
+        edits.setdefault(edit.form_id, []).append(edit)
+    return {form_id: found for form_id, rows in edits.items() if (found := not_as_printed(rows))}
 
 
 def _item(form: FormRow, document: DocumentRow, version_row: RecordVersionRow, findings: list[Finding]) -> ExportItem:
@@ -169,10 +186,11 @@ def _form_row(item: ExportItem) -> dict[str, Any]:
         "backend": item.form.backend,
     }
     record = item.record
-    for key in FORM_COLUMNS[len(_FORM_KEYS) : -2]:
+    for key in FORM_COLUMNS[len(_FORM_KEYS) : -3]:
         row[key] = value_at(record, key)
     row["indicator_count"] = len(record["indicators"]) if record else 0
     row["open_errors"] = " ".join(sorted({f.code for f in item.envelope.findings if f.severity.value == "error"}))
+    row["not_as_printed"] = " ".join(sorted(review.get("not_as_printed") or {}))
     return row
 
 
@@ -204,10 +222,12 @@ def csv_safe(key: str, value: Any) -> Any:
     return value
 
 
-def write_csv(items: Iterable[ExportItem], out: IO[str]) -> None:
-    """One row per form: header fields, the 4x6 funding block, counts."""
+def write_csv(items: Iterable[ExportItem], out: IO[str], *, header: bool = True) -> None:
+    """One row per form: header fields, the 4x6 funding block, counts.
+    ``header=False`` continues a CSV written a batch at a time."""
     writer = csv.DictWriter(out, fieldnames=list(FORM_COLUMNS), lineterminator="\n")
-    writer.writeheader()
+    if header:
+        writer.writeheader()
     for item in items:
         writer.writerow({k: csv_safe(k, v) for k, v in _form_row(item).items()})
 
@@ -230,9 +250,44 @@ def _width(column: str) -> int:
     return 40 if last in ("project_name", "path", "target", "actual", "name") else 24
 
 
-def write_xlsx(items: Iterable[ExportItem], path: Path) -> None:
+#: the ``audit`` sheet: every row of the append-only trail
+AUDIT_COLUMNS = ("id", "at", "form_id", "reviewer", "action", "field", "old_value", "new_value", "reason", "versions")
+
+
+def _audit_rows(store: Store) -> Iterator[dict[str, Any]]:
+    with store.read() as session:
+        query = select(EditRow).order_by(EditRow.id).execution_options(yield_per=500)
+        for edit in session.scalars(query):
+            yield {
+                "id": edit.id,
+                "at": edit.at.replace(tzinfo=None),  # a date cell (UTC): openpyxl takes no time zones
+                "form_id": edit.form_id,
+                "reviewer": edit.reviewer,
+                "action": edit.action,
+                "field": edit.field,
+                "old_value": None if edit.old_value is None else json.dumps(edit.old_value, ensure_ascii=False),
+                "new_value": None if edit.new_value is None else json.dumps(edit.new_value, ensure_ascii=False),
+                "reason": edit.reason,
+                "versions": f"{edit.from_version}→{edit.to_version}",
+            }
+
+
+def _summary_rows(store: Store) -> list[tuple[str, Any]]:
+    from crossfoot.review.queue import counts
+
+    numbers = counts(store)
+    rows: list[tuple[str, Any]] = [("forms", sum(numbers.by_status.values()))]
+    rows += [(status.replace("_", " "), n) for status, n in numbers.by_status.items()]
+    rows += [("open items", numbers.open_items)]
+    rows += [(f"open: {code}", n) for code, n in numbers.by_code]
+    return rows
+
+
+def write_xlsx(items: Iterable[ExportItem], path: Path, *, store: Store | None = None) -> None:
     """A workbook with a ``forms`` sheet and an ``indicators`` sheet, written
-    as a stream (openpyxl's write-only mode)."""
+    as a stream (openpyxl's write-only mode). With ``store``, also an
+    ``audit`` sheet (the whole trail, times as dates) and a ``summary`` sheet
+    (forms by status, open items by check): what a manager is handed."""
     try:
         from openpyxl import Workbook  # type: ignore[import-untyped,unused-ignore]
         from openpyxl.cell import WriteOnlyCell  # type: ignore[import-untyped,unused-ignore]
@@ -260,6 +315,9 @@ def write_xlsx(items: Iterable[ExportItem], path: Path) -> None:
         out = []
         for column in columns:
             value, number_format = _cell_value(column, row.get(column))
+            if column == "reviewed_at" and isinstance(value, str):
+                value = datetime.fromisoformat(value).replace(tzinfo=None)  # a date cell (UTC)
+                number_format = "yyyy-mm-dd hh:mm:ss"
             cell = WriteOnlyCell(sheet, value=value)
             if isinstance(value, str):
                 cell.data_type = "s"  # text is text, even when it starts with "="
@@ -273,6 +331,18 @@ def write_xlsx(items: Iterable[ExportItem], path: Path) -> None:
             written["forms"].append(cells(written["forms"], FORM_COLUMNS, _form_row(item)))
             for indicator in _indicator_rows(item):
                 written["indicators"].append(cells(written["indicators"], INDICATOR_SHEET_COLUMNS, indicator))
+        if store is not None:
+            audit = book.create_sheet("audit")
+            written["audit"] = audit
+            audit.append([WriteOnlyCell(audit, value=column) for column in AUDIT_COLUMNS])
+            for row in _audit_rows(store):
+                line = cells(audit, AUDIT_COLUMNS, row)
+                line[1].number_format = "yyyy-mm-dd hh:mm:ss"
+                audit.append(line)
+            summary = book.create_sheet("summary")
+            written["summary"] = summary
+            for label, number in _summary_rows(store):
+                summary.append([WriteOnlyCell(summary, value=label), WriteOnlyCell(summary, value=number)])
     except BaseException:
         for sheet in written.values():
             sheet.close()  # finish openpyxl's half-written sheet streams quietly
@@ -293,12 +363,16 @@ def promote(
     *,
     by: str,
     overwrite: bool = False,
+    allow_not_as_printed: bool = False,
     now: datetime | None = None,
 ) -> Path:
     """Write an approved record as a gold fixture (record + ``_source`` + ``_notes``).
 
-    Refuses a form that is not approved, and an existing fixture unless
-    ``overwrite`` (gold files are precious).
+    Refuses a form that is not approved, an existing fixture unless
+    ``overwrite`` (gold files are precious), and a record holding a value the
+    source does not print unless ``allow_not_as_printed`` (gold must not teach
+    the eval a number the document never printed); with it, the fixture's
+    ``_notes`` and ``_not_as_printed`` name those fields.
     """
     if not by.strip():
         raise StoreError("say who promotes the record (--by NAME)")
@@ -307,6 +381,13 @@ def promote(
         raise StoreError(f"no form {form_id} in the store")
     if item.form.status != "approved" or item.record is None:
         raise StoreError(f"form {form_id} is {item.form.status}: only an approved record becomes a fixture")
+    unprinted: dict[str, str] = item.envelope.meta["review"].get("not_as_printed") or {}
+    if unprinted and not allow_not_as_printed:
+        fields = ", ".join(sorted(unprinted))
+        raise StoreError(
+            f"form {form_id}: {fields} differ from what the source prints; "
+            "promote it only with the explicit override (--allow-not-as-printed)"
+        )
     target = folder / fixture_name(item.document.path, item.form.form_index)
     if target.exists() and not overwrite:
         raise StoreError(f"{target} exists; pass overwrite to replace a gold fixture")
@@ -314,8 +395,11 @@ def promote(
     fixture = {
         "_source": {"file": item.document.path, "form_index": item.form.form_index, "title_line": item.form.first_line},
         **item.record,
-        "_notes": [f"promoted from review by {by.strip()} at {stamp}"],
+        "_notes": [f"promoted from review by {by.strip()} at {stamp}"]
+        + [f"not as printed (override): {path} {why}" for path, why in sorted(unprinted.items())],
     }
+    if unprinted:
+        fixture["_not_as_printed"] = sorted(unprinted)
     folder.mkdir(parents=True, exist_ok=True)
     target.write_text(json.dumps(fixture, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
     return target

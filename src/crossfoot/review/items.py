@@ -84,6 +84,15 @@ def has_open_items(session: Session, form_id: int) -> bool:
     return session.scalar(query.limit(1)) is not None
 
 
+def open_codes(session: Session, form_id: int) -> set[str]:
+    """The checks a form still has open review items for."""
+    return set(
+        session.scalars(
+            select(ReviewItemRow.code).where(ReviewItemRow.form_id == form_id, ReviewItemRow.closed_at.is_(None))
+        )
+    )
+
+
 def sync_items(session: Session, form: FormRow, wanted: list[ItemSpec], *, actor: str, resolution: str) -> int:
     """Close open items no longer wanted (with ``resolution``), open new ones.
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -21,17 +22,21 @@ from crossfoot.review.tables import DocumentRow, EditRow, FormRow, ReviewItemRow
 __all__ = [
     "STATUSES",
     "Activity",
+    "Progress",
     "QueueCounts",
     "QueueFilters",
     "QueueRow",
     "counts",
     "neighbours",
+    "progress",
     "queue",
     "recent_activity",
 ]
 
 STATUSES = ("needs_review", "clean", "approved", "rejected")
 _NO_ITEMS_RANK = 9
+#: what a person did (runs and skips left out of the activity list)
+PERSON_ACTIONS = ("edit", "repair", "correct", "unprinted", "undo", "start", "approve", "reject", "reopen")
 
 
 @dataclass(frozen=True)
@@ -56,6 +61,26 @@ class QueueFilters:
         values.update(changes)
         return urlencode({k: v for k, v in values.items() if v not in (None, "")})
 
+    @property
+    def suffix(self) -> str:
+        """``?…`` to keep a link inside this filtered queue; "" for the default queue."""
+        return "" if self == QueueFilters() else "?" + self.query()
+
+    @classmethod
+    def parse(cls, query: str) -> QueueFilters:
+        """Filters from a URL query string (a form page's, or htmx's HX-Current-URL);
+        anything unreadable is ignored, never an error: it only steers navigation."""
+        from urllib.parse import parse_qs
+
+        values = {k: v[-1] for k, v in parse_qs(query).items() if v and v[-1]}
+        document = values.get("document", "")
+        return cls(
+            status=values.get("status", "needs_review"),
+            code=values.get("code"),
+            severity=values.get("severity"),
+            document=int(document) if document.isdigit() else None,
+        )
+
 
 @dataclass
 class QueueRow:
@@ -75,10 +100,12 @@ class QueueRow:
     rank: int = _NO_ITEMS_RANK
     severity: str | None = None
     codes: list[str] = field(default_factory=list)
+    #: passed over since its last change: it waits at the end of the queue
+    skipped: bool = False
 
     @property
-    def sort_key(self) -> tuple[int, str, int, str]:
-        return (self.rank, self.path, self.form_index, self.backend)
+    def sort_key(self) -> tuple[bool, int, str, int, str]:
+        return (self.skipped, self.rank, self.path, self.form_index, self.backend)
 
 
 @dataclass
@@ -139,7 +166,40 @@ def _rows(session: Session, filters: QueueFilters) -> list[QueueRow]:
             row.rank, row.severity = rank, severity
         if code not in row.codes:
             row.codes.append(code)
+    # A skip sticks until the form changes: its row carries the version it was skipped at.
+    for form_id, version in session.execute(
+        select(EditRow.form_id, EditRow.to_version).where(EditRow.action == "skip")
+    ):
+        row = rows.get(form_id)
+        if row is not None and row.version == version:
+            row.skipped = True
     return sorted(rows.values(), key=lambda r: r.sort_key)
+
+
+@dataclass(frozen=True)
+class Progress:
+    """How far the reviewers are with the forms a filter is about."""
+
+    done: int
+    total: int
+
+
+def progress(store: Store, filters: QueueFilters | None = None) -> Progress:
+    """ "12 of 40 done": of the forms that need (or needed) a person and match the
+    filter's check / severity / document, how many are approved or rejected.
+
+    A check filter matches items open or closed, so a form stays counted
+    after its approval closed the item that put it in the queue."""
+    filters = filters or QueueFilters()
+    query = select(FormRow.status, func.count()).where(FormRow.status != "clean").group_by(FormRow.status)
+    if filters.document is not None:
+        query = query.where(FormRow.document_id == filters.document)
+    if filters.code or filters.severity:
+        conditions = _item_filter(filters)[1:]  # without "still open"
+        query = query.where(FormRow.id.in_(select(ReviewItemRow.form_id).where(*conditions)))  # type: ignore[arg-type]
+    with store.read() as session:
+        by_status = {status: n for status, n in session.execute(query)}
+    return Progress(done=by_status.get("approved", 0) + by_status.get("rejected", 0), total=sum(by_status.values()))
 
 
 def queue(store: Store, filters: QueueFilters | None = None) -> list[QueueRow]:
@@ -148,15 +208,22 @@ def queue(store: Store, filters: QueueFilters | None = None) -> list[QueueRow]:
         return _rows(session, filters or QueueFilters())
 
 
-def counts(store: Store) -> QueueCounts:
-    """The numbers on the queue page's side bar."""
+def counts(store: Store, filters: QueueFilters | None = None) -> QueueCounts:
+    """The numbers on the queue page's side bar and cards. They follow the
+    filters: the status counts and cards count the forms of the filter's
+    check / severity / document; the check and severity facets count within
+    the document filter. The document facet always lists every document."""
+    filters = filters or QueueFilters()
     with store.read() as session:
-        open_items = ReviewItemRow.closed_at.is_(None)
+        open_items: list[Any] = [ReviewItemRow.closed_at.is_(None)]
+        if filters.document is not None:
+            in_document = select(FormRow.id).where(FormRow.document_id == filters.document)
+            open_items.append(ReviewItemRow.form_id.in_(in_document))
         by_code = session.execute(
-            select(ReviewItemRow.code, func.count()).where(open_items).group_by(ReviewItemRow.code)
+            select(ReviewItemRow.code, func.count()).where(*open_items).group_by(ReviewItemRow.code)
         ).all()
         by_severity = session.execute(
-            select(ReviewItemRow.severity, func.count()).where(open_items).group_by(ReviewItemRow.severity)
+            select(ReviewItemRow.severity, func.count()).where(*open_items).group_by(ReviewItemRow.severity)
         ).all()
         per_doc: dict[int, Counter[str]] = defaultdict(Counter)
         paths: dict[int, str] = {}
@@ -165,11 +232,23 @@ def counts(store: Store) -> QueueCounts:
             .join(DocumentRow, DocumentRow.id == FormRow.document_id)
             .group_by(FormRow.document_id, DocumentRow.path, FormRow.status)
         ).all()
-    by_status: Counter[str] = Counter()
+        by_status: Counter[str] = Counter()
+        narrowed = filters.code or filters.severity or filters.document is not None
+        if narrowed:
+            query = select(FormRow.status, func.count()).group_by(FormRow.status)
+            if filters.document is not None:
+                query = query.where(FormRow.document_id == filters.document)
+            if filters.code or filters.severity:
+                matching = select(ReviewItemRow.form_id).where(*_item_filter(filters)[1:])  # type: ignore[arg-type]
+                query = query.where(FormRow.id.in_(matching))
+            by_status.update({status: n for status, n in session.execute(query)})
+        item_conditions: list[Any] = [*open_items, *_item_filter(filters)[1:]]
+        filtered_items = session.scalar(select(func.count()).select_from(ReviewItemRow).where(*item_conditions))
     for document_id, path, status, n in status_rows:
         per_doc[document_id][status] += n
         paths[document_id] = path
-        by_status[status] += n
+        if not narrowed:
+            by_status[status] += n
     documents = [
         (doc_id, paths[doc_id], per_doc[doc_id]["needs_review"], sum(per_doc[doc_id].values()))
         for doc_id in sorted(per_doc, key=lambda d: paths[d])
@@ -180,7 +259,7 @@ def counts(store: Store) -> QueueCounts:
         by_severity=sorted(((s, n) for s, n in by_severity), key=lambda x: severity_order.get(x[0], 9)),
         by_document=documents,
         by_status={s: by_status.get(s, 0) for s in STATUSES},
-        open_items=sum(n for _, n in by_code),
+        open_items=filtered_items or 0,
     )
 
 
@@ -217,7 +296,7 @@ def recent_activity(store: Store, limit: int = 8) -> list[Activity]:
         rows = session.execute(
             select(EditRow.at, EditRow.reviewer, EditRow.action, EditRow.field, FormRow.id, FormRow.title)
             .join(FormRow, FormRow.id == EditRow.form_id)
-            .where(EditRow.action.in_(("edit", "repair", "start", "approve", "reject", "reopen")))
+            .where(EditRow.action.in_(PERSON_ACTIONS))
             .order_by(EditRow.id.desc())
             .limit(limit)
         ).all()

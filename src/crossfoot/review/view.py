@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import select
 
 from crossfoot.model import FUNDING_COLUMNS, FUNDING_ROWS, Finding, Severity
-from crossfoot.review.edits import value_at
+from crossfoot.review.edits import last_undoable, not_as_printed, pick_undoable, value_at
 from crossfoot.review.items import load_findings
 from crossfoot.review.queue import QueueFilters, neighbours
 from crossfoot.review.store import Store, current_version, get_form
@@ -25,12 +25,15 @@ __all__ = [
     "FUNDING_ROW_LABELS",
     "HEADER_FIELDS",
     "INDICATOR_COLUMNS",
+    "Banner",
     "ConflictView",
     "FindingView",
     "FormView",
     "SourceLine",
+    "banner",
     "conflict_view",
     "editable_values",
+    "field_label",
     "form_view",
 ]
 
@@ -73,6 +76,23 @@ def editable_values(record: dict[str, Any] | None) -> dict[str, str]:
     return {path: "" if value is None else str(value) for path, value in values.items()}
 
 
+_HEADER_LABELS = dict(HEADER_FIELDS)
+_INDICATOR_LABELS = dict(INDICATOR_COLUMNS)
+
+
+def field_label(record: dict[str, Any] | None, path: str) -> str:
+    """What a reviewer calls a field: ``三级指标 设备运行率 得分``, not ``indicators.13.score``."""
+    parts = path.split(".")
+    if len(parts) == 1:
+        return _HEADER_LABELS.get(path, path)
+    if parts[0] == "funding" and len(parts) == 3:
+        return f"{FUNDING_ROW_LABELS.get(parts[1], parts[1])} {FUNDING_COLUMN_LABELS.get(parts[2], parts[2])}"
+    if parts[0] == "indicators" and len(parts) == 3 and parts[1].isdigit():
+        name = value_at(record, f"indicators.{parts[1]}.name") or f"第{int(parts[1]) + 1}行"
+        return f"三级指标 {name} {_INDICATOR_LABELS.get(parts[2], parts[2])}"
+    return path
+
+
 @dataclass
 class SourceLine:
     """One printed line, its cells, and how it is highlighted."""
@@ -91,6 +111,8 @@ class FindingView:
     finding: Finding
     terms: list[tuple[str, Any]]
     lines: list[int]
+    #: field path -> what a reviewer calls it
+    labels: dict[str, str] = field(default_factory=dict)
 
     @property
     def is_open(self) -> bool:
@@ -114,11 +136,20 @@ class FormView:
     previous_id: int | None
     next_id: int | None
     record_number: int
+    #: fields whose value the source does not print -> who changed it and why
+    unprinted: dict[str, str] = field(default_factory=dict)
+    #: the last change undo would take back ("edit", "approve", ...), if any
+    undoable: str | None = None
 
     @property
     def state(self) -> dict[str, Any]:
         """What the page's script needs after a save: highlights and every value."""
-        return {"version": self.form.version, "marks": self.marks, "values": editable_values(self.record)}
+        return {
+            "version": self.form.version,
+            "marks": self.marks,
+            "unprinted": sorted(self.unprinted),
+            "values": editable_values(self.record),
+        }
 
 
 def _field_lines(provenance: dict[str, Any]) -> dict[str, list[int]]:
@@ -173,6 +204,7 @@ def form_view(store: Store, form_id: int, filters: QueueFilters | None = None) -
             finding=f,
             terms=[(p, value_at(version_row.record, p)) for p in f.fields],
             lines=sorted({n for p in f.fields for n in field_lines.get(p, [])}),
+            labels={p: field_label(version_row.record, p) for p in f.fields},
         )
         for f in findings
     ]
@@ -191,7 +223,37 @@ def form_view(store: Store, form_id: int, filters: QueueFilters | None = None) -
         previous_id=previous_id,
         next_id=next_id,
         record_number=form.record_number,
+        unprinted=not_as_printed(reversed(edits)),
+        undoable=_undo_label(pick_undoable(edits, form.version)),
     )
+
+
+def _undo_label(row: EditRow | None) -> str | None:
+    if row is None:
+        return None
+    return f"{row.action} {row.field}" if row.field else row.action
+
+
+@dataclass(frozen=True)
+class Banner:
+    """What just happened, naming the form it happened to, with its undo."""
+
+    text: str
+    form_id: int
+    title: str
+    version: int
+    undoable: bool
+
+
+def banner(store: Store, text: str | None, form_id: int | None) -> Banner | None:
+    """The banner after an action on ``form_id`` (often shown on the next form's page)."""
+    if not text or form_id is None:
+        return None
+    with store.read() as session:
+        form = session.get(FormRow, form_id)
+        if form is None:
+            return None
+        return Banner(text, form.id, form.title, form.version, last_undoable(session, form) is not None)
 
 
 @dataclass
@@ -206,6 +268,7 @@ class ConflictView:
     mine: str | None
     theirs: Any
     edits_since: list[EditRow]
+    label: str | None = None
 
 
 def conflict_view(store: Store, form_id: int, seen_version: int, path: str | None, mine: str | None) -> ConflictView:
@@ -228,4 +291,5 @@ def conflict_view(store: Store, form_id: int, seen_version: int, path: str | Non
         mine=mine,
         theirs=value_at(record, path) if path else None,
         edits_since=edits,
+        label=field_label(record, path) if path else None,
     )

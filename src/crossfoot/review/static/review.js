@@ -60,6 +60,18 @@
       const source = document.getElementById(el.dataset.copy);
       el.value = source ? source.value : "";
     });
+    // A rejection always says why, and is confirmed: it ends the form's review.
+    if (form.action.endsWith("/reject")) {
+      const reason = form.querySelector('input[name="reason"]');
+      const title = ($(".form-title h1") || {}).textContent || "this form";
+      let why = reason.value.trim();
+      if (!why) why = (window.prompt("Reject " + title + ": why?") || "").trim();
+      if (!why || !window.confirm("Reject " + title + "?\nReason: " + why)) {
+        event.preventDefault();
+        return;
+      }
+      reason.value = why;
+    }
   });
   function askForName() {
     const input = $("#reviewer");
@@ -123,7 +135,8 @@
     }
     if (event.target.closest("[data-help]")) toggleHelp();
     const row = event.target.closest("tr.qrow");
-    if (row && !event.target.closest("a")) window.location = row.dataset.href;
+    if (row && !event.target.closest("a, input, label, .c-pick")) window.location = row.dataset.href;
+    if (event.target.id === "pick-all") $$("input.pick").forEach((box) => (box.checked = event.target.checked));
   });
 
   // --- after a save: new highlights and the stored values ---------------------
@@ -133,9 +146,10 @@
     const state = JSON.parse(holder.dataset.state);
     $$("#record-panel .v").forEach((input) => {
       const path = input.dataset.field;
-      input.classList.remove("mark-flag", "mark-term", "invalid");
+      input.classList.remove("mark-flag", "mark-term", "invalid", "mark-unprinted");
       const mark = state.marks[path];
       if (mark) input.classList.add("mark-" + mark);
+      if ((state.unprinted || []).includes(path)) input.classList.add("mark-unprinted");
       const value = state.values[path];
       if (value !== undefined && document.activeElement !== input && input.value !== value) {
         input.value = value;
@@ -148,6 +162,17 @@
   document.addEventListener("htmx:afterRequest", (event) => {
     const xhr = event.detail.xhr;
     if (xhr && xhr.status === 422 && event.detail.elt.classList) event.detail.elt.classList.add("invalid");
+    // a reason and the "not printed" mark belong to one change: clear them once used
+    if (xhr && xhr.status === 200) {
+      const stale = $("#banner");
+      if (stale) stale.remove(); // a newer change: `u` now undoes that one
+    }
+    if (xhr && xhr.status === 200 && event.detail.elt.closest && event.detail.elt.closest("#record-panel")) {
+      const reason = $("#reason");
+      if (reason) reason.value = "";
+      const unprinted = $("#unprinted");
+      if (unprinted) unprinted.checked = false;
+    }
   });
 
   // --- keyboard ---------------------------------------------------------------
@@ -207,6 +232,22 @@
         break;
       case "s":
         click("#skip-btn");
+        break;
+      case "w": {
+        // the reason box; preventDefault so the "w" itself never lands in it
+        const reason = $("#reason");
+        if (reason) {
+          event.preventDefault();
+          reason.focus();
+        }
+        break;
+      }
+      case "o":
+        click("#reopen-btn");
+        break;
+      case "u":
+        // the banner names what just happened (often on the previous form): undo that
+        if (!click("#banner-undo")) click("#undo-btn");
         break;
       case "e": {
         const target = $("#record-panel .v.mark-flag") || $("#record-panel .v");
