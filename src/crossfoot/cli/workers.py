@@ -1,0 +1,54 @@
+"""Where a batch's documents are read and extracted: here, a local process
+pool (``--workers N``) or a Dask cluster (``--executor dask://HOST:PORT``).
+
+Both are ``concurrent.futures`` executors, so the batch loop has one code
+path; the coordinator (this process) still writes every line, in input order.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from concurrent.futures import Executor, ProcessPoolExecutor
+from contextlib import contextmanager
+
+from crossfoot.errors import ConfigError
+
+__all__ = ["open_executor", "worker_count"]
+
+
+def worker_count(workers: int, backend: str) -> int:
+    """``0`` means the machine's cores for the offline rules backend; the LLM
+    backends stay in one process, where their budget and counters live."""
+    if workers < 0:
+        raise ConfigError(f"--workers {workers}: give a number of processes (0: one per core)")
+    if workers == 0:
+        return (os.cpu_count() or 1) if backend == "rules" else 1
+    return workers
+
+
+@contextmanager
+def open_executor(workers: int, address: str | None) -> Iterator[tuple[Executor | None, int]]:
+    """(executor or None for in-process, how many documents to keep in flight)."""
+    if address:
+        if not address.startswith("dask://"):
+            raise ConfigError(f"--executor {address}: expected dask://HOST:PORT")
+        try:
+            from distributed import Client
+        except ImportError:
+            raise ConfigError("--executor dask://… needs pip install 'crossfoot[dask]'") from None
+        client = Client("tcp://" + address.removeprefix("dask://"))
+        try:
+            slots = sum(w.get("nthreads", 1) for w in client.scheduler_info().get("workers", {}).values())
+            yield client.get_executor(), 2 * max(1, slots)
+        finally:
+            client.close()
+        return
+    if workers <= 1:
+        yield None, 1
+        return
+    pool = ProcessPoolExecutor(max_workers=workers)
+    try:
+        yield pool, 2 * workers
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
