@@ -7,6 +7,7 @@ path; the coordinator (this process) still writes every line, in input order.
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 from collections.abc import Iterator
 from concurrent.futures import Executor, ProcessPoolExecutor
@@ -34,20 +35,23 @@ def open_executor(workers: int, address: str | None) -> Iterator[tuple[Executor 
         if not address.startswith("dask://"):
             raise ConfigError(f"--executor {address}: expected dask://HOST:PORT")
         try:
-            from distributed import Client
+            from distributed import Client  # type: ignore[import-untyped,unused-ignore]
         except ImportError:
             raise ConfigError("--executor dask://… needs pip install 'crossfoot[dask]'") from None
-        client = Client("tcp://" + address.removeprefix("dask://"))
+        client = Client("tcp://" + address.removeprefix("dask://"))  # type: ignore[no-untyped-call]
         try:
-            slots = sum(w.get("nthreads", 1) for w in client.scheduler_info().get("workers", {}).values())
-            yield client.get_executor(), 2 * max(1, slots)
+            info = client.scheduler_info()  # type: ignore[no-untyped-call]
+            slots = sum(w.get("nthreads", 1) for w in info.get("workers", {}).values())
+            yield client.get_executor(), 2 * max(1, slots)  # type: ignore[no-untyped-call]
         finally:
-            client.close()
+            client.close()  # type: ignore[no-untyped-call]
         return
     if workers <= 1:
         yield None, 1
         return
-    pool = ProcessPoolExecutor(max_workers=workers)
+    # Not fork: a forked worker would inherit the output's flock, and outlive a
+    # killed run holding it, so the resume would be refused as a second writer.
+    pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("forkserver"))
     try:
         yield pool, 2 * workers
     finally:
