@@ -1,8 +1,8 @@
 """`run` (extract + check + the SQLite review store) against `extract` alone,
 with STORE forms already in the store (issue 12, items 1 and 6).
 
-Makes distinct text dumps from samples/ (each copy gets its own count of
-trailing blank lines, so its own sha256 and its own document row), fills a
+Makes distinct text dumps from samples/ (each copy gets a last blank line of
+its own length, so its own sha256 and its own document row), fills a
 store with a `run` over STORE forms' worth of them, then times, in fresh
 processes on a new batch of BATCH forms: `extract -o`, and `run` into a copy
 of that store. Prints forms/s, peak RSS and the speed ratio (run forms/s over
@@ -34,7 +34,8 @@ def make_files(folder: Path, forms: int, offset: int) -> int:
     made = n = 0
     while made < forms:
         text, path = samples[n % len(samples)]
-        (folder / f"{n:05d}_{path.name}").write_text(text + "\n" * (offset + n + 1), encoding="utf-8")
+        # a last line of spaces, its own length per copy: a blank line, a new sha256
+        (folder / f"{n:05d}_{path.name}").write_text(text + "\n" + " " * (offset + n + 1) + "\n", encoding="utf-8")
         made += counts[path]
         n += 1
     return made
@@ -60,11 +61,11 @@ def main() -> None:
     print(f"{'in store':>8} {'batch':>6} {'extract f/s':>11} {'run f/s':>8} {'speed ratio':>11} {'run RSS MB':>10}")
     with tempfile.TemporaryDirectory() as tmp:
         base = Path(tmp)
-        batch_forms = make_files(base / "batch", args.batch, offset=10**6)
+        batch_forms = make_files(base / "batch", args.batch, offset=0)
         for size in args.store:
             store = base / f"store{size}.db"
             if size:
-                make_files(base / f"fill{size}", size, offset=0)
+                make_files(base / f"fill{size}", size, offset=1000)
                 timed(["run", str(base / f"fill{size}"), "-o", str(base / f"fill{size}.jsonl"), "--db", str(store)])
             db = base / "work.db"
             if store.exists():
