@@ -150,6 +150,8 @@ def run_batch(
             task = progress.add_task(f"{extractor.name}", total=len(paths))
             _track_llm_forms(extractor, progress)
             todo = [p for p in paths if not (done_paths and _already_done(p, resumed, done_paths))]
+            if len(todo) < 2:
+                executor = None  # one document has nothing to fan out: no pool is started
             ahead = _Ahead(executor, todo, extractor, settings, keep=on_document is not None, window=window)
             for path in paths:
                 result.files += 1
