@@ -7,8 +7,12 @@ path; the coordinator (this process) still writes every line, in input order.
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
 import multiprocessing
 import os
+import signal
+import sys
 from collections.abc import Iterator
 from concurrent.futures import Executor, ProcessPoolExecutor
 from contextlib import contextmanager
@@ -26,6 +30,14 @@ def worker_count(workers: int, backend: str) -> int:
     if workers == 0:
         return (os.cpu_count() or 1) if backend == "rules" else 1
     return workers
+
+
+def _die_with_parent() -> None:
+    """Ask Linux to kill this worker when the process that started it dies."""
+    if sys.platform.startswith("linux"):
+        with contextlib.suppress(OSError, AttributeError):
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
 
 
 @contextmanager
@@ -49,9 +61,12 @@ def open_executor(workers: int, address: str | None) -> Iterator[tuple[Executor 
     if workers <= 1:
         yield None, 1
         return
-    # Not fork: a forked worker would inherit the output's flock, and outlive a
-    # killed run holding it, so the resume would be refused as a second writer.
-    pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("forkserver"))
+    # Spawned, not forked: a forked worker would inherit the output's flock and
+    # hold it after a killed run, so the resume would be refused as a second
+    # writer. Each worker dies with this process (a kill leaves no idle pool).
+    pool = ProcessPoolExecutor(
+        max_workers=workers, mp_context=multiprocessing.get_context("spawn"), initializer=_die_with_parent
+    )
     try:
         yield pool, 2 * workers
     finally:
