@@ -32,12 +32,15 @@ def worker_count(workers: int, backend: str) -> int:
     return workers
 
 
-def _die_with_parent() -> None:
-    """Ask Linux to kill this worker when the process that started it dies."""
+def _die_with_parent(parent: int) -> None:
+    """Ask Linux to kill this worker when the process that started it dies;
+    if it died while this worker was starting, leave now."""
     if sys.platform.startswith("linux"):
         with contextlib.suppress(OSError, AttributeError):
             libc = ctypes.CDLL(None, use_errno=True)
             libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    if os.getppid() != parent:
+        os._exit(1)
 
 
 @contextmanager
@@ -65,7 +68,10 @@ def open_executor(workers: int, address: str | None) -> Iterator[tuple[Executor 
     # hold it after a killed run, so the resume would be refused as a second
     # writer. Each worker dies with this process (a kill leaves no idle pool).
     pool = ProcessPoolExecutor(
-        max_workers=workers, mp_context=multiprocessing.get_context("spawn"), initializer=_die_with_parent
+        max_workers=workers,
+        mp_context=multiprocessing.get_context("spawn"),
+        initializer=_die_with_parent,
+        initargs=(os.getpid(),),
     )
     try:
         yield pool, 2 * workers
