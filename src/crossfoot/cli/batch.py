@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import time
 import urllib.request
-from collections import Counter
-from collections.abc import Callable
+from collections import Counter, deque
+from collections.abc import Callable, Iterator
+from concurrent.futures import Executor, Future
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -120,12 +121,17 @@ def run_batch(
     *,
     show_progress: bool = True,
     on_document: Callable[[Document, list[Envelope]], None] | None = None,
+    executor: Executor | None = None,
+    window: int = 4,
 ) -> BatchResult:
     """Process every input; a bad file is reported and the batch goes on.
 
     ``on_document`` sees each finished document before its lines are written,
-    so whatever it stores is never behind the resumable JSONL. Raises
-    OutputError when the output cannot be written or another run holds it.
+    so whatever it stores is never behind the resumable JSONL. With an
+    ``executor`` (a process pool, a Dask client's executor) documents are read
+    and extracted there, up to ``window`` ahead, while this process writes
+    them in input order: resume, the lock and the partial work as without.
+    Raises OutputError when the output cannot be written or another run holds it.
     """
     result = BatchResult()
     paths = list(expand_inputs(inputs))
@@ -136,6 +142,7 @@ def run_batch(
         fail_line(str(exc))
         result.llm_unavailable = True
         return result
+    ahead = _Ahead(None, [], extractor, settings, keep=False, window=window)
     resumed = sink.open(paths)
     if sink.partial is not None and (resumed.documents or resumed.discarded):
         err_console.print(resumed.describe(sink.partial), highlight=False, soft_wrap=True)
@@ -155,14 +162,22 @@ def run_batch(
         with progress:
             task = progress.add_task(f"{extractor.name}", total=len(paths))
             _track_llm_forms(extractor, progress)
+            todo = [p for p in paths if not (done_paths and _already_done(p, resumed, done_paths))]
+            if len(todo) < 2:
+                executor = None  # one document has nothing to fan out: no pool is started
+            ahead = _Ahead(executor, todo, extractor, settings, keep=on_document is not None, window=window)
             for path in paths:
                 result.files += 1
                 progress.update(task, description=f"{extractor.name} {path.name}")
-                if done_paths and _already_done(path, resumed, done_paths):
+                if not ahead.wanted(path):
                     progress.advance(task)
                     continue
                 try:
-                    _one_document(path, extractor, settings, sink, result, on_document)
+                    if executor is None:
+                        _one_document(path, extractor, settings, sink, result, on_document)
+                    else:
+                        document, held = ahead.take(path)
+                        _write_document(document, iter(held), sink, result, on_document)
                 except LLMUnavailableError as exc:
                     fail_line(str(exc))
                     result.llm_unavailable = True
@@ -176,6 +191,7 @@ def run_batch(
                 progress.advance(task)
         result.complete = not result.llm_unavailable
     finally:
+        ahead.cancel()
         sink.close(complete=result.complete)
         result.seconds = time.perf_counter() - started
     if not result.complete and sink.partial is not None:
@@ -198,8 +214,20 @@ def _one_document(
 ) -> None:
     """Read, extract and write one input; raises InputError / LLMUnavailableError."""
     document = load_document(path, settings)
-    envelopes = iter_envelopes(document, extractor, settings.ocr_min_confidence)
-    if on_document is not None:  # the store sees the whole document before its lines are written
+    _write_document(
+        document, iter_envelopes(document, extractor, settings.ocr_min_confidence), sink, result, on_document
+    )
+
+
+def _write_document(
+    document: Document | None,
+    envelopes: Iterator[Envelope],
+    sink: JsonlSink,
+    result: BatchResult,
+    on_document: Callable[[Document, list[Envelope]], None] | None,
+) -> None:
+    """One document's lines, made durable; the store sees the whole document first."""
+    if on_document is not None and document is not None:
         held = list(envelopes)
         on_document(document, held)
         envelopes = iter(held)
@@ -207,3 +235,56 @@ def _one_document(
         sink.write(envelope)
         result.add(envelope)
     sink.end_document()
+
+
+def read_and_extract(
+    path: Path, extractor: Extractor, settings: Settings, keep: bool
+) -> tuple[Document | None, list[Envelope]]:
+    """One input's envelopes, made in a worker; its Document too when the store wants it."""
+    document = load_document(path, settings)
+    envelopes = list(iter_envelopes(document, extractor, settings.ocr_min_confidence))
+    return (document if keep else None), envelopes
+
+
+class _Ahead:
+    """Documents submitted to an executor, at most ``window`` ahead of the writer."""
+
+    def __init__(
+        self,
+        executor: Executor | None,
+        todo: list[Path],
+        extractor: Extractor,
+        settings: Settings,
+        *,
+        keep: bool,
+        window: int,
+    ) -> None:
+        self._executor = executor
+        self._todo = deque(todo)
+        self._wanted = set(todo)
+        self._args = (extractor, settings, keep)
+        self._window = max(1, window)
+        self._pending: deque[tuple[Path, Future[tuple[Document | None, list[Envelope]]]]] = deque()
+
+    def wanted(self, path: Path) -> bool:
+        return path in self._wanted
+
+    def _fill(self) -> None:
+        while self._executor is not None and self._todo and len(self._pending) < self._window:
+            path = self._todo.popleft()
+            self._pending.append((path, self._executor.submit(read_and_extract, path, *self._args)))
+
+    def take(self, path: Path) -> tuple[Document | None, list[Envelope]]:
+        """The next document's result (input order); raises what its worker raised."""
+        self._fill()
+        queued, future = self._pending.popleft()
+        assert queued == path, "documents are taken in input order"
+        self._fill()
+        return future.result()
+
+    def cancel(self) -> None:
+        """The batch stopped: drop what has not started."""
+        for _, future in self._pending:
+            future.cancel()
+        self._pending.clear()
+        self._todo.clear()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
@@ -11,20 +11,11 @@ from rich.table import Table
 from crossfoot.cli.app import ExitCode, app, console, fail_line
 from crossfoot.cli.settings import build_settings, print_llm_summary
 from crossfoot.errors import CrossfootError, LLMUnavailableError
-from crossfoot.evaluate import (
-    EvalRun,
-    FixtureRun,
-    baseline_deltas,
-    build_run,
-    detection_eval,
-    evaluate_folder,
-    gate_failures,
-    load_gold,
-    load_thresholds,
-    write_reports,
-)
-from crossfoot.extract import Extractor, get_extractor
 from crossfoot.model import Record
+
+if TYPE_CHECKING:  # the evaluation modules (jinja2 reports) load only when `eval` runs
+    from crossfoot.evaluate import EvalRun, FixtureRun
+    from crossfoot.extract import Extractor
 
 
 def _zoo_table(runs: list[FixtureRun]) -> Table:
@@ -116,6 +107,18 @@ def eval_command(
     Exit codes: 0 done (and gate passed); 1 gate failed; 2 unusable fixtures or
     settings; 3 the LLM endpoint is unavailable.
     """
+    from crossfoot.evaluate import (
+        baseline_deltas,
+        build_run,
+        detection_eval,
+        evaluate_folder,
+        gate_failures,
+        load_gold,
+        load_thresholds,
+        write_reports,
+    )
+    from crossfoot.extract import get_extractor
+
     settings = build_settings()
     backends = backend if backend else ([] if checks else ["rules"])
     folders = fixtures or [Path("eval/fixtures")]

@@ -12,6 +12,7 @@ from crossfoot.cli.app import app, err_console, fail_line, is_tty
 from crossfoot.cli.batch import run_batch
 from crossfoot.cli.output import JsonlSink
 from crossfoot.cli.settings import build_extractor, build_settings, print_llm_summary
+from crossfoot.cli.workers import open_executor, worker_count
 from crossfoot.errors import OutputError
 
 
@@ -26,6 +27,12 @@ def extract(
     ] = None,
     backend: Annotated[str, typer.Option(help="rules (offline), llm or hybrid")] = "rules",
     resume: Annotated[bool, typer.Option(help="continue an interrupted -o run")] = True,
+    workers: Annotated[
+        int, typer.Option("--workers", help="processes reading documents (0: one per core; the LLM backends use 1)")
+    ] = 0,
+    executor: Annotated[
+        str | None, typer.Option("--executor", help="run documents on a Dask cluster: dask://HOST:PORT")
+    ] = None,
 ) -> None:
     """Extract every form of INPUTS into contract records with provenance.
 
@@ -39,7 +46,16 @@ def extract(
     try:
         sink.check_path()
         extractor = build_extractor(backend, settings)
-        result = run_batch(inputs, extractor, settings, sink, show_progress=output is not None and is_tty())
+        with open_executor(worker_count(workers, backend), executor) as (pool, window):
+            result = run_batch(
+                inputs,
+                extractor,
+                settings,
+                sink,
+                show_progress=output is not None and is_tty(),
+                executor=pool,
+                window=window,
+            )
     except OutputError as exc:
         fail_line(str(exc))
         raise typer.Exit(exc.exit_code) from None

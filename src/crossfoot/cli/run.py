@@ -12,6 +12,7 @@ from crossfoot.cli.app import app, console, fail_line
 from crossfoot.cli.batch import BatchResult, run_batch
 from crossfoot.cli.output import JsonlSink
 from crossfoot.cli.settings import build_extractor, build_settings, print_llm_summary
+from crossfoot.cli.workers import open_executor, worker_count
 from crossfoot.errors import CrossfootError, OutputError
 
 if TYPE_CHECKING:
@@ -49,6 +50,12 @@ def run(
         typer.Option("--db", help="review store: a SQLite file or a database URL [default: crossfoot.db]"),
     ] = None,
     no_store: Annotated[bool, typer.Option("--no-store", help="do not load results into the review store")] = False,
+    workers: Annotated[
+        int, typer.Option("--workers", help="processes reading documents (0: one per core; the LLM backends use 1)")
+    ] = 0,
+    executor: Annotated[
+        str | None, typer.Option("--executor", help="run documents on a Dask cluster: dask://HOST:PORT")
+    ] = None,
 ) -> None:
     """Extract and check INPUTS, write JSONL, print a summary.
 
@@ -69,7 +76,17 @@ def run(
     loader = None if no_store else _open_store(settings.db_url, backend)
     on_document = None if loader is None else loader.add
     try:
-        result = run_batch(inputs, extractor, settings, sink, show_progress=True, on_document=on_document)
+        with open_executor(worker_count(workers, backend), executor) as (pool, window):
+            result = run_batch(
+                inputs,
+                extractor,
+                settings,
+                sink,
+                show_progress=True,
+                on_document=on_document,
+                executor=pool,
+                window=window,
+            )
     except OutputError as exc:
         fail_line(str(exc))
         raise typer.Exit(exc.exit_code) from None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 import re
 from functools import lru_cache
 
@@ -164,14 +165,18 @@ def _untitled_bodies(document: Document, starts: list[int], lexicon: Lexicon) ->
     new body under it, so it cuts nothing."""
     extra: list[int] = []
     bounds = [*starts, len(document.lines)]
+    titles = _title_starts(document)  # once: per start it made the split quadratic in the file
     for k, start in enumerate(starts):
         end = bounds[k + 1]
-        for title in _title_starts(document):
-            if not start < title < end or any(start < e <= title for e in extra):
+        # the starts ascend, so only titles cut in this body can lie between start and a title
+        cut: list[int] = []
+        for title in titles[bisect.bisect_right(titles, start) : bisect.bisect_left(titles, end)]:
+            if any(e <= title for e in cut):
                 continue
             new_body = _has_blocks(document.lines[title:end], lexicon, funding_only=True)
             if new_body and _has_blocks(document.lines[start:title], lexicon):
-                extra.append(title)
+                cut.append(title)
+        extra.extend(cut)
     return extra
 
 

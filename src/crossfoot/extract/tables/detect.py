@@ -36,7 +36,9 @@ def detect_template(lines: list[Line], lexicon: Lexicon) -> str:
     """The template whose signatures the form prints most of (lexicon.toml
     says how a signature scores); Shanghai on a tie."""
     keys = {label_key(c.text) for line in lines for c in line.filled}
-    texts = [unicodedata.normalize("NFKC", "".join(c.text.split())) for line in lines for c in line.filled]
+    # one string, one cell a line: ``needle in texts`` is one scan, not one per cell
+    # (a cell holds no whitespace once compacted, so a needle never spans two)
+    texts = "\n".join(unicodedata.normalize("NFKC", "".join(c.text.split())) for line in lines for c in line.filled)
     titles = _title_lines(lines, lexicon)
     best, best_score = DEFAULT_TEMPLATE, 0.0
     for name, profile in lexicon.templates.items():
@@ -44,7 +46,7 @@ def detect_template(lines: list[Line], lexicon: Lexicon) -> str:
         for word in profile.signatures:
             if word.startswith("~"):
                 needle = unicodedata.normalize("NFKC", word[1:])
-                score += any(needle in t for t in texts)
+                score += "\n" not in needle and needle in texts
             elif word.startswith("^"):
                 score += 1.5 * (label_key(word[1:]) in titles)
             else:

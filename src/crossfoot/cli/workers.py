@@ -1,0 +1,79 @@
+"""Where a batch's documents are read and extracted: here, a local process
+pool (``--workers N``) or a Dask cluster (``--executor dask://HOST:PORT``).
+
+Both are ``concurrent.futures`` executors, so the batch loop has one code
+path; the coordinator (this process) still writes every line, in input order.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import multiprocessing
+import os
+import signal
+import sys
+from collections.abc import Iterator
+from concurrent.futures import Executor, ProcessPoolExecutor
+from contextlib import contextmanager
+
+from crossfoot.errors import ConfigError
+
+__all__ = ["open_executor", "worker_count"]
+
+
+def worker_count(workers: int, backend: str) -> int:
+    """``0`` means the machine's cores for the offline rules backend; the LLM
+    backends stay in one process, where their budget and counters live."""
+    if workers < 0:
+        raise ConfigError(f"--workers {workers}: give a number of processes (0: one per core)")
+    if workers == 0:
+        return (os.cpu_count() or 1) if backend == "rules" else 1
+    return workers
+
+
+def _die_with_parent(parent: int) -> None:
+    """Ask Linux to kill this worker when the process that started it dies;
+    if it died while this worker was starting, leave now."""
+    if sys.platform.startswith("linux"):
+        with contextlib.suppress(OSError, AttributeError):
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    if os.getppid() != parent:
+        os._exit(1)
+
+
+@contextmanager
+def open_executor(workers: int, address: str | None) -> Iterator[tuple[Executor | None, int]]:
+    """(executor or None for in-process, how many documents to keep in flight)."""
+    if address:
+        if not address.startswith("dask://"):
+            raise ConfigError(f"--executor {address}: expected dask://HOST:PORT")
+        try:
+            from distributed import Client  # type: ignore[import-untyped,unused-ignore]
+        except ImportError:
+            raise ConfigError("--executor dask://… needs pip install 'crossfoot[dask]'") from None
+        client = Client("tcp://" + address.removeprefix("dask://"))  # type: ignore[no-untyped-call]
+        try:
+            info = client.scheduler_info()  # type: ignore[no-untyped-call]
+            slots = sum(w.get("nthreads", 1) for w in info.get("workers", {}).values())
+            yield client.get_executor(), 2 * max(1, slots)  # type: ignore[no-untyped-call]
+        finally:
+            client.close()  # type: ignore[no-untyped-call]
+        return
+    if workers <= 1:
+        yield None, 1
+        return
+    # Spawned, not forked: a forked worker would inherit the output's flock and
+    # hold it after a killed run, so the resume would be refused as a second
+    # writer. Each worker dies with this process (a kill leaves no idle pool).
+    pool = ProcessPoolExecutor(
+        max_workers=workers,
+        mp_context=multiprocessing.get_context("spawn"),
+        initializer=_die_with_parent,
+        initargs=(os.getpid(),),
+    )
+    try:
+        yield pool, 2 * workers
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
