@@ -9,8 +9,9 @@ rank   kind            from
 0      failure         ``Envelope.error``: nothing could be extracted
 1      error           an error-severity finding (a broken equation)
 2      disagreement    a ``backend_disagreement`` finding (hybrid)
-3      doubtful        an ``ocr_low_confidence`` warning: a digit OCR was
-                       unsure of and the arithmetic does not vouch for
+3      doubtful        an ``ocr_low_confidence`` warning: a number OCR was
+                       unsure of and the arithmetic does not vouch for,
+                       or a text OCR was unsure of
 =====  ==============  ==============================================
 """
 
