@@ -21,12 +21,23 @@ from pydantic import BaseModel, Field
 
 from crossfoot.errors import ConfigError
 
-__all__ = ["OCR_TOLERANT", "Lexicon", "TemplateProfile", "label_key", "load_lexicon", "one_edit_apart"]
+__all__ = [
+    "OCR_TOLERANT",
+    "SHANGHAI_FAMILY",
+    "Lexicon",
+    "TemplateProfile",
+    "label_key",
+    "load_lexicon",
+    "one_edit_apart",
+]
 
 #: set while a scan is read: a label one OCR slip away from a lexicon word
 #: (年初目示值 for 年初目标值) still matches it, when no other word is as near
 OCR_TOLERANT: ContextVar[bool] = ContextVar("OCR_TOLERANT", default=False)
 _FUZZY_MIN = 4
+#: the Shanghai-layout templates: read by the content rules in text and scans,
+#: and checked strictly (every column)
+SHANGHAI_FAMILY = frozenset({"shanghai", "mof_central"})
 
 _BUNDLED = Path(__file__).with_name("lexicon.toml")
 #: "(20分)", "（50 分）": a score note on a label, not part of the word

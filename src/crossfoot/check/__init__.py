@@ -10,7 +10,7 @@ from pydantic import BaseModel
 from crossfoot.check.arithmetic import CHECK_CODES, grade_for, run_arithmetic
 from crossfoot.check.repair import suggest_repair
 from crossfoot.extract.values import out_of_range
-from crossfoot.lexicon import load_lexicon
+from crossfoot.lexicon import SHANGHAI_FAMILY, load_lexicon
 from crossfoot.model import Finding, Record, Severity
 
 __all__ = [
@@ -51,13 +51,9 @@ def _shown(value: Decimal) -> str:
     return text if len(text) <= 40 else text[:40] + "…"
 
 
-#: the Shanghai-layout family prints every column and is checked strictly
-STRICT_TEMPLATES = frozenset({None, "shanghai", "mof_central"})
-
-
 def prints_for(template: str | None) -> frozenset[str] | None:
     """The columns a template prints (lexicon.toml), None for every column."""
-    if template in STRICT_TEMPLATES:
+    if template is None or template in SHANGHAI_FAMILY:
         return None
     profile = load_lexicon().templates.get(template or "")
     return None if profile is None else frozenset(profile.prints)

@@ -12,7 +12,7 @@ from crossfoot.errors import NoFormError
 from crossfoot.ingest.document import Document, Line
 from crossfoot.lexicon import Lexicon, label_key, load_lexicon
 
-__all__ = ["FormSlice", "compact", "is_page_furniture", "split_forms", "without_page_furniture"]
+__all__ = ["FormSlice", "compact", "is_name_row", "is_page_furniture", "split_forms", "without_page_furniture"]
 
 _TITLE_MARK = "自评表"
 
@@ -66,14 +66,7 @@ def without_page_furniture(form: FormSlice, lexicon: Lexicon | None = None) -> F
     numbers, chunk markers after its 项目名称 row) blanked: a reader then sees
     a page break there, as it is, and never a line of the table."""
     lexicon = lexicon or load_lexicon()
-    name_at = next(
-        (
-            i
-            for i, line in enumerate(form.lines)
-            if any(lexicon.match("header", c.text) == "project_name" for c in line.filled[:3])
-        ),
-        None,
-    )
+    name_at = next((i for i, line in enumerate(form.lines) if is_name_row(line, lexicon)), None)
     if name_at is None:
         return form
     lines = list(form.lines)
@@ -85,15 +78,18 @@ def without_page_furniture(form: FormSlice, lexicon: Lexicon | None = None) -> F
     return FormSlice(document=form.document, index=form.index, lines=lines) if changed else form
 
 
+def is_name_row(line: Line, lexicon: Lexicon) -> bool:
+    """Whether a line prints a project-name label (项目名称, 专项名称, …, or
+    ``项目名称：某某`` in one cell) among its first cells: a form's anchor."""
+    return any(
+        lexicon.match("header", cell.text) == "project_name" or _inline_name(cell.text, lexicon)
+        for cell in line.filled[:3]
+    )
+
+
 def _name_rows(document: Document, lexicon: Lexicon) -> list[int]:
-    """Lines that print a project-name label (项目名称, 专项名称, …)."""
-    rows = []
-    for i, line in enumerate(document.lines):
-        for cell in line.filled[:3]:
-            if lexicon.match("header", cell.text) == "project_name" or _inline_name(cell.text, lexicon):
-                rows.append(i)
-                break
-    return rows
+    """Lines that print a project-name label."""
+    return [i for i, line in enumerate(document.lines) if is_name_row(line, lexicon)]
 
 
 def _inline_name(text: str, lexicon: Lexicon) -> bool:

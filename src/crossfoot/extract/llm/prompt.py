@@ -13,6 +13,7 @@ import hashlib
 import json
 import re
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -99,6 +100,7 @@ class Prompt:
         return {"prompt_name": self.name, "prompt_version": self.version, "prompt_hash": self.hash}
 
 
+@cache
 def _template_words() -> dict[str, Any]:
     """The lexicon's words and template titles, for prompts that describe
     every province's template (a prompt that does not use them ignores them)."""

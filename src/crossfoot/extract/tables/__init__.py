@@ -32,6 +32,8 @@ from crossfoot.segment import FormSlice, without_page_furniture
 
 __all__ = ["TablesReader", "TemplateExtractor", "TemplateProfile", "load_lexicon"]
 
+_NO_FUNDING = "no funding block (预算数 / 执行数 header)"
+_NO_TABLE = "no indicator table (一级指标 / 三级指标 header)"
 #: rules findings that mean the rules did not find a block of the form
 _LAYOUT_MISSES = frozenset({"funding_unread", "indicator_table_unread", "total_row_unread", "project_name_unread"})
 
@@ -67,9 +69,9 @@ class TablesReader:
         table = read_indicator_table(lines, lexicon, reading, record, grid, indicator_at)
         missing = []
         if funding_at is None:
-            missing.append("no funding block (预算数 / 执行数 header)")
+            missing.append(_NO_FUNDING)
         if table.header is None:
-            missing.append("no indicator table (一级指标 / 三级指标 header)")
+            missing.append(_NO_TABLE)
         elif not record.indicators:
             missing.append("an indicator table header with no rows under it")
         profile = lexicon.profile(template)
@@ -154,10 +156,7 @@ class TemplateExtractor:
         if {"funding_unread", "indicator_table_unread"} & misses:
             missing = [
                 text
-                for code, text in (
-                    ("funding_unread", "no funding block (预算数 / 执行数 header)"),
-                    ("indicator_table_unread", "no indicator table (一级指标 / 三级指标 header)"),
-                )
+                for code, text in (("funding_unread", _NO_FUNDING), ("indicator_table_unread", _NO_TABLE))
                 if code in misses
             ]
             result.findings.append(layout_finding(missing))

@@ -6,15 +6,13 @@ import unicodedata
 from typing import Any
 
 from crossfoot.ingest.document import Line
-from crossfoot.lexicon import Lexicon, label_key
+from crossfoot.lexicon import SHANGHAI_FAMILY, Lexicon, label_key
 from crossfoot.segment import FormSlice
 
 __all__ = ["DEFAULT_TEMPLATE", "RULES_TEMPLATES", "detect_template", "template_meta"]
 
 DEFAULT_TEMPLATE = "shanghai"
-#: the Shanghai-layout family, which the content rules read in text and scans
-#: and which the checks verify strictly (every column)
-RULES_TEMPLATES = frozenset({"shanghai", "mof_central"})
+RULES_TEMPLATES = SHANGHAI_FAMILY
 
 
 def template_meta(form: FormSlice, lexicon: Lexicon) -> dict[str, Any]:

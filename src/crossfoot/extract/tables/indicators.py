@@ -40,7 +40,6 @@ _CLOSING = (
 _CLOSING_SHORT = ("说明", "注", "备注")
 _GRADES = frozenset({"优", "良", "中", "差", "优秀", "良好", "合格", "不合格"})
 _TARGET_PARTS = ("target_nature", "target", "target_unit")
-_TEXT_FIELDS = ("name", "target", "actual", "deviation")
 
 
 @dataclass
@@ -50,10 +49,7 @@ class _Row:
     level2: str | None = None
     level1_from: Located | None = None
     level2_from: Located | None = None
-    inferred: str | None = None
     cells: Placed = field(default_factory=dict)
-    fragments: list[Located] = field(default_factory=list)
-    prefix: list[Located] = field(default_factory=list)
     breaks: set[int] = field(default_factory=set)  # lines that follow a page break
 
 
@@ -63,7 +59,6 @@ class IndicatorTable:
 
     header: Header | None = None
     total_found: bool = False
-    rows: int = 0
 
 
 def normalise_level(text: str) -> tuple[str | None, str | None, str | None]:
@@ -183,7 +178,6 @@ def read_indicator_table(
         items.append(_Item(line, placed, stray, after_break))
         after_break = False
     rows = _grid_rows(items, header, _cover_map(lines[start + at :])) if grid else _text_rows(items)
-    table.rows = len(rows)
     record.indicators = _to_indicators(rows, reading)
     return table
 
@@ -295,11 +289,10 @@ def _text_rows(items: list[_Item]) -> list[_Row]:
     for group in groups:
         carry = _apply_labels(carry, _group_labels(group))
         cells: Placed = {}
-        prefix: list[Located] = []
         for item in group:
             for key, located in _values(item).items():
                 cells.setdefault(key, []).extend(located)
-        row = _Row(group[0].line, *carry, cells=cells, prefix=prefix)
+        row = _Row(group[0].line, *carry, cells=cells)
         row.breaks = {item.line.number for item in group if item.after_break}
         rows.append(row)
     return rows
