@@ -55,6 +55,9 @@ class Settings(BaseSettings):
     review_token: SecretStr | None = None
     review_host: str = "127.0.0.1"
     review_port: int = 8000
+    review_image_cache: Path = Field(
+        Path(".crossfoot-cache/pages"), description="where the review app caches rendered page images (PNG)"
+    )
     # LLM backend, continued (issue 4; see docs/llm.md)
     llm_connect_timeout_s: float = Field(10.0, description="connect timeout: an unreachable endpoint fails fast")
     llm_backoff_base_s: float = Field(1.0, description="first backoff step for HTTP retries (exponential, jittered)")

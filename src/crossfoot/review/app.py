@@ -31,7 +31,7 @@ from starlette.background import BackgroundTask
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.trustedhost import TrustedHostMiddleware
 
-from crossfoot.errors import ConflictError, StoreError
+from crossfoot.errors import ConflictError, CrossfootError, StoreError
 from crossfoot.model import FUNDING_COLUMNS, FUNDING_ROWS, LEVEL1_LABELS, LEVEL2_LABELS
 from crossfoot.review.access import Access
 from crossfoot.review.edits import (
@@ -52,6 +52,7 @@ from crossfoot.review.export import (
     write_jsonl,
     write_xlsx,
 )
+from crossfoot.review.images import SourceImages, served_roots, source_of
 from crossfoot.review.queue import STATUSES, QueueFilters, counts, neighbours, progress, queue, recent_activity
 from crossfoot.review.store import Store, StoreBusyError
 from crossfoot.review.view import (
@@ -62,6 +63,7 @@ from crossfoot.review.view import (
     banner,
     conflict_view,
     form_view,
+    image_pane,
 )
 from crossfoot.settings import Settings
 
@@ -324,6 +326,27 @@ def create_app(
             banner=banner(store, text, of if of is not None else form_id),
             signed_in=request.state.reviewer,
         )
+
+    # --- the page image of a scan or PDF, rendered on demand (issue 11, item 4; images.py) ---
+    images = SourceImages(settings.review_image_cache, served_roots(store), max_pixels=settings.max_image_pixels)
+
+    @app.get("/forms/{form_id}/pages", response_class=HTMLResponse)
+    def page_pane(form_id: int) -> HTMLResponse:
+        try:
+            pane = image_pane(store, form_id, images)
+        except StoreError as exc:
+            return page("_flash.html", 404, error=exc.message)
+        return page("_pages.html", headers={"Cache-Control": "no-store"}, pane=pane)
+
+    @app.get("/forms/{form_id}/pages/{number}.png")
+    def page_png(form_id: int, number: int) -> Response:
+        try:
+            path, sha256 = source_of(store, form_id)
+            png = images.render(path, sha256, number)
+        except CrossfootError as exc:
+            return Response(str(exc), 404, media_type="text/plain; charset=utf-8")
+        # keyed by content: the same URL may show another file only if the form's document changes
+        return FileResponse(png, media_type="image/png", headers={"Cache-Control": "private, max-age=300"})
 
     @app.post("/forms/{form_id}/field", dependencies=guarded)
     def edit_field(

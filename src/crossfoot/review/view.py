@@ -2,8 +2,13 @@
 findings with their numbers, and which fields and lines to highlight.
 
 Highlights come from the record's provenance (field path -> source line
-numbers): the first field a finding names (the printed number that does not
-add up) is *flagged*, the others (the terms of the equation) are *terms*.
+and cell): the first field an error names (the printed number that does not
+add up) is *flagged* (red), a value OCR was unsure of is *doubt* (its own
+colour), the first field of another warning is *warn*, and the other numbers
+of an equation are *terms*. The cell is marked, the line only faintly.
+
+For scans and PDFs, ``image_pane`` gives the page images with every value's
+box (issue 11, item 4); the pages themselves come from ``images.py``.
 """
 
 from __future__ import annotations
@@ -15,7 +20,8 @@ from sqlalchemy import select
 
 from crossfoot.model import FUNDING_COLUMNS, FUNDING_ROWS, Finding, Severity
 from crossfoot.review.edits import last_undoable, not_as_printed, pick_undoable, value_at
-from crossfoot.review.items import load_findings
+from crossfoot.review.images import PageSize, SourceImages, SourceUnavailable
+from crossfoot.review.items import DOUBTFUL_CODE, load_findings
 from crossfoot.review.queue import QueueFilters, neighbours
 from crossfoot.review.store import Store, current_version, get_form
 from crossfoot.review.tables import DocumentRow, EditRow, FormRow, ReviewItemRow
@@ -29,12 +35,16 @@ __all__ = [
     "ConflictView",
     "FindingView",
     "FormView",
+    "ImageBox",
+    "ImagePage",
+    "ImagePane",
     "SourceLine",
     "banner",
     "conflict_view",
     "editable_values",
     "field_label",
     "form_view",
+    "image_pane",
 ]
 
 HEADER_FIELDS: tuple[tuple[str, str], ...] = (
@@ -100,8 +110,14 @@ class SourceLine:
     number: int
     page: int | None
     cells: list[str]
-    mark: str = ""  # "", "flag" or "term"
+    mark: str = ""  # "", "flag", "doubt", "warn" or "term"
     fields: list[str] = field(default_factory=list)
+    #: cell index -> its mark; the cell a value came from is what is highlighted
+    cell_marks: dict[int, str] = field(default_factory=dict)
+    #: cell index -> the fields read from it
+    cell_fields: dict[int, list[str]] = field(default_factory=dict)
+    #: cell index -> where a native file has it (Sheet1!C12, table 1 row 3 col 2)
+    cell_addresses: dict[int, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -133,6 +149,11 @@ class FormView:
     edits: list[EditRow]
     field_lines: dict[str, list[int]]
     marks: dict[str, str]
+    #: field path -> "line:cell" keys of the cells it was read from
+    field_cells: dict[str, list[str]]
+    #: field path -> native-file cell addresses (Sheet1!C12), where provenance has them
+    field_addresses: dict[str, list[str]]
+    kind: str
     previous_id: int | None
     next_id: int | None
     record_number: int
@@ -156,17 +177,76 @@ def _field_lines(provenance: dict[str, Any]) -> dict[str, list[int]]:
     return {path: sorted({span["line"] for span in spans}) for path, spans in provenance.items()}
 
 
+#: which mark wins when two findings name one field
+_MARK_RANK = {"flag": 0, "doubt": 1, "warn": 2, "term": 3}
+
+
+def _lead_mark(finding: Finding) -> str:
+    """Red for broken arithmetic only; doubtful OCR has its own colour."""
+    if finding.severity is Severity.error:
+        return "flag"
+    return "doubt" if finding.code == DOUBTFUL_CODE else "warn"
+
+
 def _marks(findings: list[Finding]) -> dict[str, str]:
     marks: dict[str, str] = {}
     for finding in findings:
         if finding.severity is Severity.info:
             continue
         for position, path in enumerate(finding.fields):
-            if position == 0 or (finding.repair and finding.repair.field == path):
-                marks[path] = "flag"
-            else:
-                marks.setdefault(path, "term")
+            lead = position == 0 or (finding.repair is not None and finding.repair.field == path)
+            mark = _lead_mark(finding) if lead else "term"
+            if _MARK_RANK[mark] < _MARK_RANK.get(marks.get(path, ""), 99):
+                marks[path] = mark
     return marks
+
+
+def _stronger(old: str, new: str) -> str:
+    return new if _MARK_RANK.get(new, 99) < _MARK_RANK.get(old, 99) else old
+
+
+def _source_lines(
+    document: DocumentRow, form: FormRow, provenance: dict[str, Any], marks: dict[str, str]
+) -> list[SourceLine]:
+    """The form's printed lines, each cell marked by the fields read from it."""
+    lines = {
+        number: SourceLine(number, page, cells)
+        for number, page, cells in document.lines
+        if form.first_line <= number <= form.last_line
+    }
+    for path, spans in provenance.items():
+        mark = marks.get(path, "")
+        for span in spans:
+            line = lines.get(span["line"])
+            if line is None:
+                continue
+            if path not in line.fields:
+                line.fields.append(path)
+            line.mark = _stronger(line.mark, mark)
+            column = span.get("column")
+            if column is None:
+                continue
+            line.cell_fields.setdefault(column, []).append(path)
+            if mark:
+                line.cell_marks[column] = _stronger(line.cell_marks.get(column, ""), mark)
+            if span.get("address") and not span.get("bbox"):
+                line.cell_addresses[column] = span["address"]
+    return list(lines.values())
+
+
+def _field_cells(provenance: dict[str, Any]) -> dict[str, list[str]]:
+    return {
+        path: [f"{span['line']}:{span['column']}" for span in spans if span.get("column") is not None]
+        for path, spans in provenance.items()
+    }
+
+
+def _field_addresses(provenance: dict[str, Any]) -> dict[str, list[str]]:
+    # an OCR'd page has addresses too ("page 1 r3c2"), but its box says more
+    return {
+        path: [span["address"] for span in spans if span.get("address") and not span.get("bbox")]
+        for path, spans in provenance.items()
+    }
 
 
 def form_view(store: Store, form_id: int, filters: QueueFilters | None = None) -> FormView:
@@ -187,18 +267,7 @@ def form_view(store: Store, form_id: int, filters: QueueFilters | None = None) -
         edits = list(session.scalars(select(EditRow).where(EditRow.form_id == form.id).order_by(EditRow.id.desc())))
     field_lines = _field_lines(version_row.provenance)
     marks = _marks(findings)
-    line_marks: dict[int, str] = {}
-    line_fields: dict[int, list[str]] = {}
-    for path, numbers in field_lines.items():
-        for number in numbers:
-            line_fields.setdefault(number, []).append(path)
-            if path in marks and line_marks.get(number) != "flag":
-                line_marks[number] = marks[path]
-    lines = [
-        SourceLine(number, page, cells, line_marks.get(number, ""), line_fields.get(number, []))
-        for number, page, cells in document.lines
-        if form.first_line <= number <= form.last_line
-    ]
+    lines = _source_lines(document, form, version_row.provenance, marks)
     views = [
         FindingView(
             finding=f,
@@ -220,6 +289,9 @@ def form_view(store: Store, form_id: int, filters: QueueFilters | None = None) -
         edits=edits,
         field_lines=field_lines,
         marks=marks,
+        field_cells=_field_cells(version_row.provenance),
+        field_addresses=_field_addresses(version_row.provenance),
+        kind=document.kind,
         previous_id=previous_id,
         next_id=next_id,
         record_number=form.record_number,
@@ -293,3 +365,82 @@ def conflict_view(store: Store, form_id: int, seen_version: int, path: str | Non
         edits_since=edits,
         label=field_label(record, path) if path else None,
     )
+
+
+@dataclass(frozen=True)
+class ImageBox:
+    """One value's box on its page, in the page's own units."""
+
+    field: str
+    label: str
+    mark: str
+    x: float
+    y: float
+    width: float
+    height: float
+
+
+@dataclass
+class ImagePage:
+    """A page of the source with the boxes of the form's values on it."""
+
+    number: int
+    width: float
+    height: float
+    boxes: list[ImageBox]
+
+
+@dataclass
+class ImagePane:
+    """The image pane of a form page: its pages, or why there are none."""
+
+    form_id: int
+    path: str
+    pages: list[ImagePage]
+    #: a source file that cannot be shown, said in one line
+    message: str | None = None
+
+
+#: kinds of source whose pages can be shown as images
+IMAGE_KINDS = ("pdf", "scan")
+
+
+def image_pane(store: Store, form_id: int, images: SourceImages) -> ImagePane:
+    """The form's pages with every value's box, or a message saying why not.
+
+    Raises StoreError when the form does not exist; a source that cannot be
+    shown (moved, changed, outside the served folders) is a message, not an error.
+    """
+    with store.read() as session:
+        form = get_form(session, form_id)
+        document = session.get(DocumentRow, form.document_id)
+        assert document is not None
+        version_row = current_version(session, form)
+        findings = load_findings(session, version_row.id)
+        path, sha256, kind, record = document.path, document.sha256, document.kind, version_row.record
+        pages_of_form = sorted(
+            {
+                page
+                for number, page, _ in document.lines
+                if page is not None and form.first_line <= number <= form.last_line
+            }
+        )
+    if kind not in IMAGE_KINDS or not pages_of_form:
+        return ImagePane(form_id, path, [])
+    try:
+        sizes: dict[int, PageSize] = {s.number: s for s in images.page_sizes(path, sha256)}
+    except SourceUnavailable as exc:
+        return ImagePane(form_id, path, [], message=str(exc))
+    marks = _marks(findings)
+    boxes: dict[int, list[ImageBox]] = {}
+    for field_path, spans in version_row.provenance.items():
+        for span in spans:
+            if span.get("bbox") is None or span.get("page") is None:
+                continue
+            x0, top, x1, bottom = span["bbox"]
+            box = ImageBox(
+                field_path, field_label(record, field_path), marks.get(field_path, ""), x0, top, x1 - x0, bottom - top
+            )
+            boxes.setdefault(span["page"], []).append(box)
+    pages = [ImagePage(n, sizes[n].width, sizes[n].height, boxes.get(n, [])) for n in pages_of_form if n in sizes]
+    return ImagePane(form_id, path, pages)

@@ -113,9 +113,142 @@
     if (first && scroll) scrollWithin(first);
   }
   document.addEventListener("focusin", (event) => {
-    const lines = event.target.dataset && event.target.dataset.lines;
-    if (lines !== undefined) showLines(lines.split(" ").filter(Boolean), true);
+    const data = event.target.dataset;
+    if (!data || data.lines === undefined) return;
+    showLines(data.lines.split(" ").filter(Boolean), !imageShown());
+    showCells((data.cells || "").split(" ").filter(Boolean), data.where || "");
+    showBoxes(data.field, imageShown());
   });
+  // the cell a value was read from (not the whole line), and where a native file has it
+  function showCells(keys, where) {
+    $$(".src .cell.focus").forEach((el) => el.classList.remove("focus"));
+    keys.forEach((key) => {
+      const [line, cell] = key.split(":");
+      const el = document.getElementById("C" + line + "-" + cell);
+      if (el) el.classList.add("focus");
+    });
+    const label = $("#where");
+    if (label) label.textContent = where ? "cell " + where : "";
+  }
+
+  // --- the page image: boxes, zoom, crops at the findings -------------------
+  function imageShown() {
+    const pane = $("#source-pane");
+    return Boolean(pane && pane.classList.contains("show-image") && $("#image-pages .page"));
+  }
+  function boxesOf(path) {
+    return $$("#image-pages rect.box").filter((box) => box.dataset.field === path);
+  }
+  function showBoxes(path, scroll) {
+    $$("#image-pages rect.box.focus").forEach((box) => box.classList.remove("focus"));
+    const boxes = path ? boxesOf(path) : [];
+    boxes.forEach((box) => box.classList.add("focus"));
+    if (boxes.length && scroll) scrollToBox(boxes[0]);
+  }
+  // both axes: a zoomed page is wider than the pane
+  function scrollToBox(box) {
+    const pane = $("#image-pane");
+    if (!pane) return;
+    const at = box.getBoundingClientRect();
+    const view = pane.getBoundingClientRect();
+    const top = at.top - view.top + pane.scrollTop - pane.clientHeight / 2 + at.height / 2;
+    const left = at.left - view.left + pane.scrollLeft - pane.clientWidth / 2 + at.width / 2;
+    pane.scrollTo({ top: Math.max(0, top), left: Math.max(0, left), behavior: "auto" });
+  }
+  function setView(which) {
+    const pane = $("#source-pane");
+    if (!pane) return;
+    pane.classList.toggle("show-image", which === "image");
+    $$("[data-view]").forEach((b) => b.classList.toggle("on", b.dataset.view === which));
+  }
+  const ZOOMS = [1, 1.5, 2, 3, 4];
+  let zoomAt = 0;
+  function zoom(step) {
+    const pages = $("#image-pages");
+    if (!pages) return;
+    const focused = $("#image-pages rect.box.focus");
+    zoomAt = step === 0 ? 0 : Math.min(ZOOMS.length - 1, Math.max(0, zoomAt + step));
+    pages.style.setProperty("--zoom", String(ZOOMS[zoomAt]));
+    const level = $("#zoom-level");
+    if (level) level.textContent = zoomAt === 0 ? "fit" : Math.round(ZOOMS[zoomAt] * 100) + "%";
+    if (focused) scrollToBox(focused);
+  }
+  function pagesArrived() {
+    // the page keeps its shape before its PNG arrives, so boxes can be scrolled to at once
+    $$("#image-pages .page").forEach((page) => {
+      page.style.aspectRatio = page.dataset.width + " / " + page.dataset.height;
+    });
+    const focused = document.activeElement && document.activeElement.dataset;
+    const path = focused && focused.field;
+    const first =
+      (path && boxesOf(path)[0]) ||
+      $("#image-pages rect.box.mark-flag") ||
+      $("#image-pages rect.box.mark-doubt") ||
+      $("#image-pages rect.box.mark-warn");
+    if (first) {
+      if (path) showBoxes(path, false);
+      scrollToBox(first);
+    }
+  }
+  // A crop of the page image around a finding's value: the same cached PNG as a
+  // CSS background, sized and shifted so the box sits in the middle.
+  const CROP_HEIGHT = 56;
+  function fillCrops() {
+    $$(".crop-slot[data-crop]").forEach((slot) => {
+      const box = boxesOf(slot.dataset.crop)[0];
+      if (!box || slot.dataset.filled) return;
+      const page = box.closest(".page");
+      const x = +box.getAttribute("x"), y = +box.getAttribute("y");
+      const w = +box.getAttribute("width"), h = +box.getAttribute("height");
+      const padY = h * 0.6, padX = Math.max(h, w * 0.25);
+      const scale = CROP_HEIGHT / (h + 2 * padY);
+      const crop = document.createElement("div");
+      crop.className = "crop";
+      crop.style.width = Math.round((w + 2 * padX) * scale) + "px";
+      crop.style.height = CROP_HEIGHT + "px";
+      crop.style.backgroundImage = 'url("' + page.dataset.src + '")';
+      crop.style.backgroundSize = page.dataset.width * scale + "px " + page.dataset.height * scale + "px";
+      crop.style.backgroundPosition = -(x - padX) * scale + "px " + -(y - padY) * scale + "px";
+      const outline = document.createElement("span");
+      outline.className = "crop-box " + Array.from(box.classList).filter((c) => c.startsWith("mark-")).join(" ");
+      outline.style.left = padX * scale + "px";
+      outline.style.top = padY * scale + "px";
+      outline.style.width = w * scale + "px";
+      outline.style.height = h * scale + "px";
+      crop.appendChild(outline);
+      const caption = document.createElement("small");
+      caption.textContent = "page " + page.dataset.page + " as scanned";
+      slot.replaceChildren(crop, caption);
+      slot.dataset.filled = "1";
+      slot.dataset.page = page.dataset.page;
+    });
+  }
+  // findings are one line each; the ones the reviewer opened stay open across saves
+  const opened = new Set();
+  const closed = new Set();
+  document.addEventListener(
+    "toggle",
+    (event) => {
+      const el = event.target;
+      if (!el.classList || !el.classList.contains("finding")) return;
+      (el.open ? opened : closed).add(el.dataset.key);
+      (el.open ? closed : opened).delete(el.dataset.key);
+    },
+    true,
+  );
+  function reopenFindings() {
+    $$("details.finding").forEach((el) => {
+      if (opened.has(el.dataset.key)) el.open = true;
+      if (closed.has(el.dataset.key)) el.open = false;
+    });
+  }
+  // long texts grow with their content: no box scrolling inside the record pane
+  function grow(el) {
+    if (!el || el.tagName !== "TEXTAREA" || !el.classList.contains("grow")) return;
+    el.style.height = "auto";
+    el.style.height = el.scrollHeight + 2 + "px";
+  }
+  document.addEventListener("input", (event) => grow(event.target));
   function fieldInput(path) {
     return document.getElementById("f-" + path.replace(/\./g, "-"));
   }
@@ -128,9 +261,28 @@
         scrollWithin(input);
       }
     }
+    const box = event.target.closest && event.target.closest("rect.box");
+    if (box) {
+      const input = fieldInput(box.dataset.field);
+      if (input) {
+        input.focus({ preventScroll: true });
+        scrollWithin(input);
+      }
+      return;
+    }
+    const crop = event.target.closest("[data-crop]");
+    if (crop && crop.dataset.filled) {
+      setView("image");
+      showBoxes(crop.dataset.crop, true);
+    }
+    const view = event.target.closest("[data-view]");
+    if (view) setView(view.dataset.view);
+    const zoomer = event.target.closest("[data-zoom]");
+    if (zoomer) zoom({ in: 1, out: -1, fit: 0 }[zoomer.dataset.zoom]);
     const goto = event.target.closest("[data-goto]");
     if (goto) {
       event.preventDefault();
+      setView("lines");
       showLines([goto.dataset.goto], true);
     }
     if (event.target.closest("[data-help]")) toggleHelp();
@@ -140,28 +292,45 @@
   });
 
   // --- after a save: new highlights and the stored values ---------------------
+  const MARKS = ["mark-flag", "mark-doubt", "mark-warn", "mark-term"];
   function applyState() {
     const holder = $("#record-state");
     if (!holder || !holder.dataset.state) return;
     const state = JSON.parse(holder.dataset.state);
     $$("#record-panel .v").forEach((input) => {
       const path = input.dataset.field;
-      input.classList.remove("mark-flag", "mark-term", "invalid", "mark-unprinted");
+      input.classList.remove(...MARKS, "mark-unprinted");
       const mark = state.marks[path];
       if (mark) input.classList.add("mark-" + mark);
       if ((state.unprinted || []).includes(path)) input.classList.add("mark-unprinted");
+      // a refused value stays as typed (and red) until the reviewer changes it
+      if (input.classList.contains("invalid")) return;
       const value = state.values[path];
       if (value !== undefined && document.activeElement !== input && input.value !== value) {
         input.value = value;
         input.classList.add("updated");
         setTimeout(() => input.classList.remove("updated"), 1200);
+        grow(input);
       }
     });
+    $$("#image-pages rect.box").forEach((box) => {
+      box.classList.remove(...MARKS);
+      const mark = state.marks[box.dataset.field];
+      if (mark) box.classList.add("mark-" + mark);
+    });
   }
-  document.addEventListener("htmx:afterSettle", applyState);
+  document.addEventListener("htmx:afterSettle", (event) => {
+    const xhr = event.detail.xhr;
+    if (!xhr || xhr.status === 200) applyState();
+    if (event.detail.target && event.detail.target.id === "image-pane") pagesArrived();
+    reopenFindings();
+    fillCrops();
+  });
   document.addEventListener("htmx:afterRequest", (event) => {
     const xhr = event.detail.xhr;
-    if (xhr && xhr.status === 422 && event.detail.elt.classList) event.detail.elt.classList.add("invalid");
+    const elt = event.detail.elt;
+    if (xhr && xhr.status === 422 && elt.classList) elt.classList.add("invalid");
+    if (xhr && xhr.status === 200 && elt.classList) elt.classList.remove("invalid");
     // a reason and the "not printed" mark belong to one change: clear them once used
     if (xhr && xhr.status === 200) {
       const stale = $("#banner");
@@ -262,6 +431,19 @@
       case "?":
         toggleHelp();
         break;
+      case "i":
+        if ($("#image-pane")) setView(imageShown() ? "lines" : "image");
+        break;
+      case "+":
+      case "=":
+        zoom(1);
+        break;
+      case "-":
+        zoom(-1);
+        break;
+      case "0":
+        zoom(0);
+        break;
       default:
         return;
     }
@@ -269,6 +451,7 @@
 
   document.addEventListener("DOMContentLoaded", () => {
     initReviewer();
+    $$("textarea.grow").forEach(grow);
     const flagged = $(".src.mark-flag");
     if (flagged) scrollWithin(flagged, true);
     const field = $("#record-panel .v.mark-flag");
