@@ -1,0 +1,138 @@
+"""Page images of stored source files (issue 11, item 4): rendered from the
+real file, cached by content, and never shown when the file cannot be trusted."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from crossfoot.review.images import SourceImages, SourceUnavailable, is_pdf
+from tests.conftest import ROOT
+
+pytest.importorskip("PIL", reason="Pillow is part of the ocr extra")
+
+SCAN = ROOT / "eval" / "corpus" / "scan" / "000_1c7597119af05248__00.jpg"
+PDF = ROOT / "eval" / "corpus" / "scan" / "001_1b2e574df5a7d62c__07.pdf"
+
+
+def sha(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+@pytest.fixture
+def sources(tmp_path: Path) -> Path:
+    folder = tmp_path / "input"
+    folder.mkdir()
+    shutil.copyfile(SCAN, folder / "scan.jpg")
+    shutil.copyfile(PDF, folder / "scan.pdf")
+    return folder
+
+
+@pytest.fixture
+def images(tmp_path: Path, sources: Path) -> SourceImages:
+    return SourceImages(tmp_path / "cache", [sources])
+
+
+def test_an_image_scan_renders_as_png_with_its_size_in_box_units(images: SourceImages, sources: Path) -> None:
+    from PIL import Image
+
+    scan = sources / "scan.jpg"
+    sizes = images.page_sizes(str(scan), sha(scan))
+    with Image.open(scan) as original:
+        assert [(s.number, s.width, s.height) for s in sizes] == [(1, original.width, original.height)]
+    png = images.render(str(scan), sha(scan), 1)
+    assert png.read_bytes().startswith(b"\x89PNG")
+    with Image.open(png) as shown:
+        # shown at most IMAGE_MAX_WIDTH wide, in the original's proportions
+        assert abs(shown.width / shown.height - sizes[0].width / sizes[0].height) < 0.01
+
+
+def test_a_pdf_page_renders_and_measures_in_points(images: SourceImages, sources: Path) -> None:
+    from PIL import Image
+
+    pdf = sources / "scan.pdf"
+    assert is_pdf(pdf)
+    sizes = images.page_sizes(str(pdf), sha(pdf))
+    assert [s.number for s in sizes] == list(range(1, len(sizes) + 1)) and len(sizes) > 1
+    size = sizes[0]
+    assert 500 < size.width < 700 and 700 < size.height < 900  # A4 in points, not pixels
+    with Image.open(images.render(str(pdf), sha(pdf), 1)) as shown:
+        assert shown.width == pytest.approx(size.width * 144 / 72, abs=2)
+
+
+def test_a_second_render_is_a_cache_hit_keyed_by_content(images: SourceImages, sources: Path, tmp_path: Path) -> None:
+    scan = sources / "scan.jpg"
+    first = images.render(str(scan), sha(scan), 1)
+    stamp = first.stat().st_mtime_ns
+    assert images.render(str(scan), sha(scan), 1) == first
+    assert first.stat().st_mtime_ns == stamp  # not written again
+    assert sha(scan) in first.name
+    # the same bytes under another name share the cached image
+    twin = sources / "twin.jpg"
+    shutil.copyfile(scan, twin)
+    assert images.render(str(twin), sha(twin), 1) == first
+    # nothing half-written is left beside it
+    assert not [p for p in (tmp_path / "cache").iterdir() if p.name.startswith(".tmp-")]
+
+
+def test_a_moved_file_is_a_clear_message_even_when_cached(images: SourceImages, sources: Path) -> None:
+    scan = sources / "scan.jpg"
+    digest = sha(scan)
+    images.render(str(scan), digest, 1)
+    scan.rename(sources / "elsewhere.jpg")
+    with pytest.raises(SourceUnavailable, match="not there any more") as caught:
+        images.render(str(scan), digest, 1)
+    assert str(scan) in str(caught.value)
+
+
+def test_a_changed_file_is_refused(images: SourceImages, sources: Path) -> None:
+    scan = sources / "scan.jpg"
+    digest = sha(scan)
+    images.page_sizes(str(scan), digest)  # verified once, remembered by size and mtime
+    with scan.open("ab") as handle:
+        handle.write(b"\0")
+    with pytest.raises(SourceUnavailable, match="changed since it was loaded"):
+        images.render(str(scan), digest, 1)
+
+
+def test_a_same_size_rewrite_is_caught_by_its_mtime(images: SourceImages, sources: Path) -> None:
+    scan = sources / "scan.jpg"
+    digest = sha(scan)
+    images.page_sizes(str(scan), digest)
+    data = bytearray(scan.read_bytes())
+    data[-3] ^= 0xFF
+    scan.write_bytes(bytes(data))
+    later = scan.stat().st_mtime_ns + 1_000_000_000
+    os.utime(scan, ns=(later, later))
+    with pytest.raises(SourceUnavailable, match="changed since it was loaded"):
+        images.page_sizes(str(scan), digest)
+
+
+def test_a_path_outside_the_served_folders_is_refused(images: SourceImages, tmp_path: Path) -> None:
+    outside = tmp_path / "outside.jpg"
+    shutil.copyfile(SCAN, outside)
+    with pytest.raises(SourceUnavailable, match="outside the folders this review serves"):
+        images.render(str(outside), sha(outside), 1)
+    # nor by climbing out of a served folder, nor through a symlink inside one
+    with pytest.raises(SourceUnavailable, match="outside"):
+        images.render("../outside.jpg", sha(outside), 1)
+    link = images.roots[0] / "link.jpg"
+    link.symlink_to(outside)
+    with pytest.raises(SourceUnavailable, match="outside"):
+        images.render(str(link), sha(outside), 1)
+    assert not (tmp_path / "cache").exists()  # nothing rendered, nothing cached
+
+
+def test_a_relative_path_resolves_inside_a_served_folder(images: SourceImages, sources: Path) -> None:
+    scan = sources / "scan.jpg"
+    assert images.locate("scan.jpg", sha(scan)) == scan.resolve()
+
+
+def test_a_page_past_the_end_is_a_message(images: SourceImages, sources: Path) -> None:
+    scan = sources / "scan.jpg"
+    with pytest.raises(SourceUnavailable, match="no page 2"):
+        images.render(str(scan), sha(scan), 2)
