@@ -130,6 +130,7 @@ def test_zoom_keeps_the_boxes_on_the_page(browser: Any, served: str) -> None:
     box = browser.find_element(By.CSS_SELECTOR, '#image-pages rect.box[data-field="project_name"]')
     assert inside(rect_of(browser, box), rect_of(browser, image))
     assert browser.find_element(By.ID, "zoom-level").text == "200%"
+    assert "fit" in browser.find_element(By.ID, "zoom-fit").text
     ActionChains(browser).send_keys("0").perform()
     assert rect_of(browser, image)["width"] == pytest.approx(before, rel=0.01)
 

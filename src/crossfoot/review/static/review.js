@@ -170,7 +170,7 @@
     zoomAt = step === 0 ? 0 : Math.min(ZOOMS.length - 1, Math.max(0, zoomAt + step));
     pages.style.setProperty("--zoom", String(ZOOMS[zoomAt]));
     const level = $("#zoom-level");
-    if (level) level.textContent = zoomAt === 0 ? "fit" : Math.round(ZOOMS[zoomAt] * 100) + "%";
+    if (level) level.textContent = Math.round(ZOOMS[zoomAt] * 100) + "%";
     if (focused) scrollToBox(focused);
   }
   function pagesArrived() {
