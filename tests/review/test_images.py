@@ -136,3 +136,23 @@ def test_a_page_past_the_end_is_a_message(images: SourceImages, sources: Path) -
     scan = sources / "scan.jpg"
     with pytest.raises(SourceUnavailable, match="no page 2"):
         images.render(str(scan), sha(scan), 2)
+
+
+def test_a_tilted_scan_is_shown_straightened_as_ocr_read_it(images: SourceImages, sources: Path) -> None:
+    """OCR reads a tilted page straightened, so its boxes only fit a straightened image."""
+    pytest.importorskip("cv2", reason="OpenCV is part of the ocr extra")
+    import numpy as np
+    from PIL import Image, ImageDraw
+
+    from crossfoot.ingest.ocr_grid import estimate_skew
+
+    page = Image.new("L", (1600, 2200), 255)
+    draw = ImageDraw.Draw(page)
+    for y in range(300, 1900, 80):  # a ruled table
+        draw.line([(150, y), (1450, y)], fill=0, width=3)
+    tilted = sources / "tilted.png"
+    page.rotate(1.5, resample=Image.Resampling.BICUBIC, fillcolor=255).save(tilted)
+    assert abs(estimate_skew(np.asarray(Image.open(tilted)))) > 1.0
+    with Image.open(images.render(str(tilted), sha(tilted), 1)) as shown:
+        assert shown.size == (1600, 2200)  # turned about its centre, same size: boxes keep their place
+        assert abs(estimate_skew(np.asarray(shown.convert("L")))) < 0.1

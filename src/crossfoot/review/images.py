@@ -15,7 +15,11 @@ when its size or modification time changed.
 
 Boxes in provenance are in PDF points (PDF pages) or image pixels (image
 scans); ``page_sizes`` gives each page's size in those same units, so an
-overlay scaled to the image needs no other conversion.
+overlay scaled to the image needs no other conversion. OCR read a tilted
+scan *straightened* (``ocr_grid.analyse_page``: rotated about its centre,
+same size), so its boxes sit on the straightened page: a page is shown
+straightened the same way, with the same skew estimate, or a 1° tilt would
+put the boxes at the bottom of an A4 page twenty pixels off their values.
 """
 
 from __future__ import annotations
@@ -28,6 +32,7 @@ import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from crossfoot.errors import CrossfootError
 from crossfoot.review.store import Store, get_form, sqlite_path
@@ -154,7 +159,7 @@ class SourceImages:
         """The cached PNG of ``page`` (1-based), rendered on first use."""
         source = self.locate(stored, sha256)
         pdf = is_pdf(source)
-        variant = f"{PDF_DPI}dpi" if pdf else f"w{IMAGE_MAX_WIDTH}"
+        variant = f"{PDF_DPI}dpi-s" if pdf else f"w{IMAGE_MAX_WIDTH}-s"  # -s: straightened as OCR read it
         target = self.cache_dir / f"{sha256}-p{page}-{variant}.png"
         if target.is_file():
             return target
@@ -190,7 +195,7 @@ class SourceImages:
             image = document[page - 1].render(scale=scale).to_pil()
         finally:
             document.close()
-        return _png(image)
+        return _png(_straightened(image))
 
     def _render_image(self, source: Path, page: int) -> bytes:
         with self._open_image(source) as image:
@@ -198,13 +203,13 @@ class SourceImages:
             if not 1 <= page <= frames:
                 raise SourceUnavailable(f"no page {page} (the image has {frames})", path=str(source), page=page)
             image.seek(page - 1)
-            frame = image.convert("L" if image.mode in ("1", "L", "I;16") else "RGB")
+            frame = _straightened(image.convert("L" if image.mode in ("1", "L", "I;16") else "RGB"))
         if frame.width > IMAGE_MAX_WIDTH:
             height = round(frame.height * IMAGE_MAX_WIDTH / frame.width)
             frame = frame.resize((IMAGE_MAX_WIDTH, height))
         return _png(frame)
 
-    def _open_image(self, source: Path):  # type: ignore[no-untyped-def]  # PIL.Image.Image
+    def _open_image(self, source: Path) -> Any:  # PIL.Image.Image
         from PIL import Image
 
         Image.MAX_IMAGE_PIXELS = self.max_pixels
@@ -214,7 +219,7 @@ class SourceImages:
             raise SourceUnavailable(f"cannot open the image ({exc})", path=str(source)) from exc
 
 
-def _pdfium(source: Path):  # type: ignore[no-untyped-def]  # the pypdfium2 module
+def _pdfium(source: Path) -> Any:  # the pypdfium2 module
     try:
         import pypdfium2 as pdfium  # type: ignore[import-untyped]
     except ImportError as exc:
@@ -224,7 +229,31 @@ def _pdfium(source: Path):  # type: ignore[no-untyped-def]  # the pypdfium2 modu
     return pdfium
 
 
-def _png(image) -> bytes:  # type: ignore[no-untyped-def]  # PIL.Image.Image
+def _straightened(image: Any) -> Any:  # PIL.Image.Image -> PIL.Image.Image
+    """The page turned as OCR turned it before reading (a text-layer PDF page
+    measures no tilt and is left alone). Without OpenCV (the ocr extra) the
+    page is shown as it is."""
+    try:
+        import cv2
+        import numpy as np
+
+        from crossfoot.ingest.ocr_grid import MIN_SKEW_DEG, estimate_skew
+    except ImportError:
+        return image
+    from PIL import Image
+
+    pixels = np.asarray(image)
+    skew = estimate_skew(np.asarray(image.convert("L")))  # the grey page OCR measured (ingest/ocr.py _frames)
+    if abs(skew) < MIN_SKEW_DEG:
+        return image
+    height, width = pixels.shape[:2]
+    matrix = cv2.getRotationMatrix2D((width / 2, height / 2), skew, 1.0)
+    white = 255 if pixels.ndim == 2 else (255,) * pixels.shape[2]
+    turned = cv2.warpAffine(pixels, matrix, (width, height), flags=cv2.INTER_CUBIC, borderValue=white)
+    return Image.fromarray(turned)
+
+
+def _png(image: Any) -> bytes:  # PIL.Image.Image
     import io
 
     out = io.BytesIO()
