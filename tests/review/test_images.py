@@ -5,13 +5,21 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from crossfoot.review.images import SourceImages, SourceUnavailable, is_pdf
+from crossfoot.settings import Settings
 from tests.conftest import ROOT
+
+pytest.importorskip("fastapi", reason="the review extra is not installed")
+from fastapi.testclient import TestClient
+
+LOCAL = "http://127.0.0.1"
 
 pytest.importorskip("PIL", reason="Pillow is part of the ocr extra")
 
@@ -156,3 +164,64 @@ def test_a_tilted_scan_is_shown_straightened_as_ocr_read_it(images: SourceImages
     with Image.open(images.render(str(tilted), sha(tilted), 1)) as shown:
         assert shown.size == (1600, 2200)  # turned about its centre, same size: boxes keep their place
         assert abs(estimate_skew(np.asarray(shown.convert("L")))) < 0.1
+
+
+# ---------------------------------------------------------------- in the app
+
+
+@pytest.fixture
+def scan_app(tmp_path: Path) -> Iterator[tuple[TestClient, Path]]:
+    from crossfoot.review.app import create_app
+    from crossfoot.review.store import Store, load_into
+    from tests.review.scan_fixture import scan_run
+
+    with Store(str(tmp_path / "review.db")) as store:
+        load_into(store, *scan_run(tmp_path))
+        app = create_app(store, Settings(review_image_cache=tmp_path / "cache"))
+        yield TestClient(app, base_url=LOCAL), tmp_path / SCAN.name
+
+
+def test_the_pane_lists_every_box_and_serves_the_png(scan_app: tuple[TestClient, Path]) -> None:
+    client, _ = scan_app
+    pane = client.get("/forms/1/pages")
+    assert pane.status_code == 200
+    assert 'viewBox="0 0 1654.0 2339.0"' in pane.text  # the scan's own pixels, the boxes' units
+    assert 'data-field="implementing_unit" x="1011.0" y="338.0"' in pane.text
+    png = client.get("/forms/1/pages/1.png")
+    assert png.status_code == 200 and png.headers["content-type"] == "image/png"
+    assert png.content.startswith(b"\x89PNG")
+
+
+def test_a_moved_or_changed_source_is_a_message_not_a_500(scan_app: tuple[TestClient, Path]) -> None:
+    client, scan = scan_app
+    with scan.open("ab") as handle:
+        handle.write(b"\0")
+    pane = client.get("/forms/1/pages")
+    assert pane.status_code == 200 and 'id="image-missing"' in pane.text and "changed since it was loaded" in pane.text
+    png = client.get("/forms/1/pages/1.png")
+    assert png.status_code == 404 and "changed since it was loaded" in png.text
+    scan.unlink()
+    assert "not there any more" in client.get("/forms/1/pages").text
+    assert client.get("/forms/99/pages/1.png").status_code == 404
+    # the form page itself is unaffected: its lines are in the store
+    assert client.get("/forms/1").status_code == 200
+
+
+def test_a_native_file_names_its_cells_and_has_no_page_image(tmp_path: Path) -> None:
+    from crossfoot.review.app import create_app
+    from crossfoot.review.store import Store, load_into
+    from tests.ingest.native_forms import write_xlsx
+    from tests.review.helpers import rules_run
+
+    workbook = write_xlsx(tmp_path / "form.xlsx")
+    with Store(str(tmp_path / "review.db")) as store:
+        load_into(store, *rules_run([workbook]))
+        client = TestClient(create_app(store, Settings(review_image_cache=tmp_path / "cache")), base_url=LOCAL)
+        page = client.get("/forms/1").text
+        # the field says where the workbook has it, and so does its cell in the source pane
+        where = re.search(r'data-field="project_name"[^>]*data-where="([^"]+)"', page)
+        assert where and "!" in where.group(1)
+        assert f'title="{where.group(1)}"' in page
+        assert 'id="image-pane"' not in page
+        assert 'id="image-none"' in client.get("/forms/1/pages").text
+    assert not (tmp_path / "cache").exists()
