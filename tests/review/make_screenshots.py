@@ -21,6 +21,8 @@ import time
 from datetime import datetime
 from pathlib import Path
 
+from selenium.webdriver.support.ui import WebDriverWait
+
 from crossfoot.review.app import create_app
 from crossfoot.review.edits import apply_repair, set_status
 from crossfoot.review.export import iter_export_items, write_xlsx
@@ -68,7 +70,8 @@ def main() -> int:
                 driver.save_screenshot(str(DOCS / "review-form.png"))
                 # a scan: the page image with its boxes, the doubted value focused
                 driver.get(f"{url}/forms/{scan_id}")
-                time.sleep(1.5)
+                loaded = "const i = document.querySelector('#image-pages img'); return Boolean(i && i.complete && i.naturalWidth)"
+                WebDriverWait(driver, 30).until(lambda d: d.execute_script(loaded))
                 driver.execute_script("const f = document.querySelector('#record-panel .v.mark-doubt'); f && f.focus()")
                 time.sleep(0.5)
                 driver.save_screenshot(str(DOCS / "review-scan.png"))
