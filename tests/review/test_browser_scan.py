@@ -154,3 +154,12 @@ def test_a_refused_value_stays_as_typed_and_red(browser: Any, served: str) -> No
     WebDriverWait(browser, 10).until(lambda d: "invalid" in field.get_attribute("class"))
     assert field.get_attribute("value") == "九十x"
     assert browser.find_element(By.CSS_SELECTOR, "#flash .toast.error").is_displayed()
+
+
+def test_loading_the_page_image_keeps_the_banner(browser: Any, served: str) -> None:
+    """The banner goes when a newer change is made; the image pane's GET is none."""
+    browser.get(served + "/forms/1")
+    browser.execute_script("localStorage.setItem('crossfoot.reviewer', '王芳')")
+    browser.get(served + "/forms/1?msg=skipped&of=1")
+    WebDriverWait(browser, 15).until(lambda d: d.find_elements(By.CSS_SELECTOR, "#image-pages .page"))
+    assert browser.find_element(By.ID, "banner").is_displayed()

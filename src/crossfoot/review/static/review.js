@@ -332,7 +332,9 @@
     if (xhr && xhr.status === 422 && elt.classList) elt.classList.add("invalid");
     if (xhr && xhr.status === 200 && elt.classList) elt.classList.remove("invalid");
     // a reason and the "not printed" mark belong to one change: clear them once used
-    if (xhr && xhr.status === 200) {
+    // only a change makes the banner stale; loading the page image is no change
+    const changed = event.detail.requestConfig && event.detail.requestConfig.verb !== "get";
+    if (xhr && xhr.status === 200 && changed) {
       const stale = $("#banner");
       if (stale) stale.remove(); // a newer change: `u` now undoes that one
     }
