@@ -225,3 +225,10 @@ def test_a_native_file_names_its_cells_and_has_no_page_image(tmp_path: Path) -> 
         assert 'id="image-pane"' not in page
         assert 'id="image-none"' in client.get("/forms/1/pages").text
     assert not (tmp_path / "cache").exists()
+
+
+def test_an_image_over_the_pixel_limit_is_a_message(tmp_path: Path, sources: Path) -> None:
+    small = SourceImages(tmp_path / "cache", [sources], max_pixels=1000)
+    scan = sources / "scan.jpg"
+    with pytest.raises(SourceUnavailable, match="over max_image_pixels"):
+        small.render(str(scan), sha(scan), 1)

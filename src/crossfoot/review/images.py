@@ -212,13 +212,23 @@ class SourceImages:
         return _png(frame)
 
     def _open_image(self, source: Path) -> Any:  # PIL.Image.Image
-        from PIL import Image
-
-        Image.MAX_IMAGE_PIXELS = self.max_pixels
         try:
-            return Image.open(source)
+            from PIL import Image
+        except ImportError as exc:
+            hint = "showing scans needs Pillow: pip install 'crossfoot[ocr]'"
+            raise SourceUnavailable(hint, path=str(source)) from exc
+
+        try:
+            image = Image.open(source)  # lazy: the size is known before any pixel is decoded
         except (OSError, Image.DecompressionBombError) as exc:
             raise SourceUnavailable(f"cannot open the image ({exc})", path=str(source)) from exc
+        if image.width * image.height > self.max_pixels:
+            image.close()
+            raise SourceUnavailable(
+                f"image is {image.width}×{image.height} pixels, over max_image_pixels ({self.max_pixels:,})",
+                path=str(source),
+            )
+        return image
 
 
 def _pdfium(source: Path) -> Any:  # the pypdfium2 module
