@@ -163,3 +163,19 @@ def test_loading_the_page_image_keeps_the_banner(browser: Any, served: str) -> N
     browser.get(served + "/forms/1?msg=skipped&of=1")
     WebDriverWait(browser, 15).until(lambda d: d.find_elements(By.CSS_SELECTOR, "#image-pages .page"))
     assert browser.find_element(By.ID, "banner").is_displayed()
+
+
+def test_findings_open_from_the_keyboard_and_long_texts_need_no_inner_scroll(browser: Any, served: str) -> None:
+    """Item 12: one line per finding, opened with Enter; goals and deviations read in full."""
+    open_form(browser, served)
+    summary = browser.find_element(By.CSS_SELECTOR, "details.finding:not([open]) > summary")
+    finding = summary.find_element(By.XPATH, "..")
+    browser.execute_script("arguments[0].focus()", summary)
+    ActionChains(browser).send_keys(Keys.ENTER).perform()
+    assert finding.get_attribute("open") is not None
+    texts = browser.find_elements(By.CSS_SELECTOR, "#record-panel textarea.grow")
+    assert texts
+    clipped = browser.execute_script(
+        "return arguments[0].filter(t => t.scrollHeight > t.clientHeight + 2).map(t => t.id)", texts
+    )
+    assert clipped == []
