@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
 
 __all__ = [
     "DASHES",
@@ -45,6 +46,7 @@ def _numeric_core(text: str) -> str:
     return core
 
 
+@lru_cache(maxsize=16384)  # pure, and asked of the same cell texts form after form
 def is_number(text: str) -> bool:
     """True when the cell prints a plain number (separators and % allowed)."""
     return bool(_NUMBER.match(_numeric_core(text)))
