@@ -61,6 +61,7 @@ def out_of_range(value: Decimal) -> bool:
     return len(digits) + exponent > MAX_INTEGER_DIGITS or -exponent > MAX_FRACTION_DIGITS
 
 
+@lru_cache(maxsize=16384)  # pure (a Decimal is immutable); a ValueError is not cached and is raised again
 def parse_decimal(text: str | None) -> Decimal | None:
     """ "375,000" -> 375000; "100.00%" -> 100.00; "", "—" -> None.
 

@@ -71,7 +71,10 @@ def find_cell(line: Line, *keys: str, exact: bool = True) -> Cell | None:
     """The first filled cell whose compact text equals (or contains) a key."""
     for cell in line.filled:
         text = compact(cell.text)
-        if any((text == k) if exact else (k in text) for k in keys):
+        if exact:
+            if text in keys:
+                return cell
+        elif any(k in text for k in keys):
             return cell
     return None
 
