@@ -81,20 +81,6 @@ def find_cell(line: Line, *keys: str, exact: bool = True) -> Cell | None:
 
 def span(located: Located) -> SourceSpan:
     line, cell = located
-    if cell.bbox is None and cell.confidence is None:
-        # every value is already of its field's type (ints and strs, as ingest
-        # built them), so validating would only copy them: one span is made per
-        # printed value read, and validation was a tenth of a text run. Fields
-        # set are the same seven as below, so the JSON is the same.
-        return SourceSpan.model_construct(
-            line=line.number,
-            column=cell.column,
-            raw=cell.text,
-            page=line.page,
-            bbox=None,
-            confidence=None,
-            address=cell.address,
-        )
     return SourceSpan(
         line=line.number,
         column=cell.column,
