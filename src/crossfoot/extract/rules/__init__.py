@@ -162,6 +162,10 @@ class RulesExtractor:
     def _classified_for(self, form: FormSlice, siblings: list[FormSlice]) -> _Classified:
         """The sibling pass's classification of this form, if it is one of them."""
         cached = self._classified.pop(form.index, None)
+        if siblings and form.index == siblings[-1].index:
+            # the document's last form: what is left (forms another reader took)
+            # would keep the finished document alive until the next one
+            self._classified.clear()
         # the very same slice: a caller may pass a variant of the form
         return cached[1] if cached is not None and cached[0] is form else _classify(form)
 
