@@ -56,7 +56,7 @@ class TableLayout:
         return layout
 
 
-@dataclass
+@dataclass(slots=True)
 class Item:
     """One printed line of the table, classified."""
 
