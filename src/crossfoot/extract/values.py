@@ -93,6 +93,7 @@ def _shown(text: str) -> str:
     return repr(text if len(text) <= 40 else text[:40] + "…")
 
 
+@lru_cache(maxsize=16384)  # pure: every text value read passes here
 def clean_text(text: str | None) -> str | None:
     """Cell text as the contract wants it: tags and layout spaces removed.
 
