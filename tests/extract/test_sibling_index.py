@@ -3,11 +3,19 @@ the same answers as consulting every sibling for every form, in linear time."""
 
 from __future__ import annotations
 
+import json
 import random
 from collections import Counter
 from decimal import Decimal
+from pathlib import Path
 
-from crossfoot.extract.rules import _DocumentFacts, _OtherForms
+from crossfoot.extract.base import ExtractionResult
+from crossfoot.extract.rules import RulesExtractor, _DocumentFacts, _OtherForms
+from crossfoot.extract.rules.table import table_bounds
+from crossfoot.ingest import load_document
+from crossfoot.segment import FormSlice, split_forms
+
+SAMPLES = Path(__file__).resolve().parents[2] / "samples"
 
 Split = tuple[Decimal, ...]
 
@@ -54,3 +62,35 @@ def test_the_index_answers_as_every_sibling_would() -> None:
             assert all((name in view) == (name in labels) for name in names)
             got = index.common_split(form)
             assert ([got] if got is not None else []) == common
+
+
+def _dumped(result: ExtractionResult) -> str:
+    assert result.record is not None
+    provenance = {k: [s.model_dump(mode="json") for s in v] for k, v in result.provenance.items()}
+    findings = [f.model_dump(mode="json") for f in result.findings]
+    return json.dumps([result.record.model_dump(mode="json"), provenance, findings], sort_keys=True)
+
+
+def test_a_form_reuses_the_sibling_pass_classification_only_for_the_same_slice() -> None:
+    """Issue 12: the sibling pass classifies every form's table once and each
+    form takes its own back; the records are the same as with a fresh reader
+    per form, and a changed slice of the form is classified anew."""
+    document = load_document(SAMPLES / "000_1c7597119af05248.txt")
+    forms = split_forms(document)
+    assert len(forms) > 2
+    shared = RulesExtractor()
+    for form in forms:
+        alone = RulesExtractor().extract(form, forms)  # builds its own index, classifies this form twice
+        assert _dumped(shared.extract(form, forms)) == _dumped(alone)
+    # a variant slice (same index, other lines) must not get the sibling pass's classification
+    shared = RulesExtractor()
+    shared.extract(forms[1], forms)
+    header_at, _ = table_bounds(forms[0].lines)
+    assert header_at is not None
+    lines = forms[0].lines[: header_at + 2] + forms[0].lines[header_at + 3 :]  # one indicator row left out
+    cut = FormSlice(document=document, index=forms[0].index, lines=lines)
+    # the reference reads the cut slice as a sibling too, so its classification is its own
+    as_sibling = [cut if form is forms[0] else form for form in forms]
+    reference = _dumped(RulesExtractor().extract(cut, as_sibling))
+    assert _dumped(shared.extract(cut, forms)) == reference
+    assert reference != _dumped(RulesExtractor().extract(forms[0], forms))

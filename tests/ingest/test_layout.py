@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
-from crossfoot.ingest.layout import Box, PageText, Rect, join_text, page_rows
+import random
+
+import pytest
+
+from crossfoot.ingest.layout import Box, CellIndex, PageText, Rect, _nearest, _owner, join_text, page_rows
 
 
 def _chars(text: str, x: float, top: float, size: float = 10.0, confidence: float | None = None) -> list[Box]:
@@ -167,3 +171,48 @@ def test_a_total_label_read_together_with_its_numbers_is_cut_at_the_rulings() ->
     item = Box("总分100.0094.00", Rect(540, 4, 705, 14), 0.99, parts)
     rows = page_rows(PageText(boxes=[item, *_chars("评分等级", 5, 25), *_chars("优", 105, 25)], cells=cells))
     assert _texts(rows) == [["总分", "", "100.00", "94.00"], ["评分等级", "优", "", ""]]
+
+
+def _ruled_page(seed: int) -> list[Rect]:
+    """A ruled grid with merged cells, a nested noisy cell and shared edges."""
+    rng = random.Random(seed)
+    xs = [0.0]
+    for _ in range(6):
+        xs.append(xs[-1] + rng.uniform(20, 180))
+    tops = [0.0]
+    for _ in range(25):
+        tops.append(tops[-1] + rng.uniform(12, 40))
+    cells: list[Rect] = []
+    for r in range(len(tops) - 1):
+        c = 0
+        while c < len(xs) - 1:
+            width = rng.choice([1, 1, 1, 2])
+            height = rng.choice([1, 1, 1, 1, 3]) if r + 3 < len(tops) else 1
+            end = min(c + width, len(xs) - 1)
+            cells.append(Rect(xs[c], tops[r], xs[end], tops[r + height]))
+            c = end
+    inner = cells[len(cells) // 2]
+    cells.append(Rect(inner.x0 + 1, inner.top + 1, inner.x1 - 1, inner.bottom - 1))  # nested: the smaller wins
+    cells.append(Rect(inner.x0, inner.top, inner.x1, inner.bottom))  # a duplicate: the first one wins
+    return cells
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_the_cell_index_finds_the_same_owner_as_testing_every_cell(seed: int) -> None:
+    cells = _ruled_page(seed)
+    index = CellIndex(cells)
+    rng = random.Random(100 + seed)
+    right = max(c.x1 for c in cells)
+    bottom = max(c.bottom for c in cells)
+    points = [(rng.uniform(-10, right + 10), rng.uniform(-10, bottom + 10)) for _ in range(3000)]
+    points += [(c.x0, c.top) for c in cells] + [(c.x1, c.bottom) for c in cells]  # on the rulings
+    found = [index.owner(x, y) for x, y in points]
+    assert found == [_owner(cells, x, y) for x, y in points]
+    assert sum(f is not None for f in found) > len(points) // 2  # the points do land in cells
+
+
+def test_nearest_picks_the_closest_position_and_the_first_on_a_tie() -> None:
+    positions = [0.0, 10.0, 30.0, 31.5, 100.0]
+    for value in [-5.0, 0.0, 4.9, 5.0, 5.1, 20.0, 30.7, 30.75, 31.0, 65.75, 66.0, 500.0]:
+        expected = min(range(len(positions)), key=lambda i: abs(positions[i] - value))
+        assert _nearest(positions, value) == expected, value

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
 
 __all__ = [
     "DASHES",
@@ -45,6 +46,7 @@ def _numeric_core(text: str) -> str:
     return core
 
 
+@lru_cache(maxsize=16384)  # pure, and asked of the same cell texts form after form
 def is_number(text: str) -> bool:
     """True when the cell prints a plain number (separators and % allowed)."""
     return bool(_NUMBER.match(_numeric_core(text)))
@@ -59,6 +61,7 @@ def out_of_range(value: Decimal) -> bool:
     return len(digits) + exponent > MAX_INTEGER_DIGITS or -exponent > MAX_FRACTION_DIGITS
 
 
+@lru_cache(maxsize=16384)  # pure (a Decimal is immutable); a ValueError is not cached and is raised again
 def parse_decimal(text: str | None) -> Decimal | None:
     """ "375,000" -> 375000; "100.00%" -> 100.00; "", "—" -> None.
 
@@ -90,6 +93,7 @@ def _shown(text: str) -> str:
     return repr(text if len(text) <= 40 else text[:40] + "…")
 
 
+@lru_cache(maxsize=16384)  # pure: every text value read passes here
 def clean_text(text: str | None) -> str | None:
     """Cell text as the contract wants it: tags and layout spaces removed.
 

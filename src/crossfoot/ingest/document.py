@@ -7,6 +7,8 @@ ever see this shape.
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+
 from pydantic import BaseModel, Field
 
 from crossfoot.model import InputKind
@@ -14,37 +16,52 @@ from crossfoot.model import InputKind
 __all__ = ["Cell", "Document", "Line"]
 
 
-class Cell(BaseModel):
-    """One cell as printed."""
+@dataclass(slots=True)
+class Cell:
+    """One cell as printed.
 
-    column: int = Field(description="0-based cell index on the line")
-    text: str = Field(description="the cell text exactly as printed")
+    A plain slotted dataclass, not a pydantic model: ingest builds one per
+    printed cell, and validating each was ~15% of a text run (issue 12). The
+    pydantic boundary is the Document and the records built from it.
+    """
+
+    column: int  # 0-based cell index on the line
+    text: str  # the cell text exactly as printed
     bbox: tuple[float, float, float, float] | None = None
     confidence: float | None = None
     # Grid inputs (HTML, XLSX, XLS, DOCX, CSV) know a merged cell's extent: the
     # cell sits at its top-left line and column and covers ``rows`` lines and
-    # ``cols`` columns. The positions it covers hold empty cells, so that on a
-    # grid document ``line.cells[j].column == j`` for every grid column.
-    rows: int = Field(1, ge=1, description="lines this cell covers (rowspan / vMerge / merged range)")
-    cols: int = Field(1, ge=1, description="columns this cell covers (colspan / gridSpan / merged range)")
-    address: str | None = Field(None, description="where a reviewer finds it: Sheet1!C12, table 1 row 3 col 2")
+    # ``cols`` columns (both >= 1). The positions it covers hold empty cells, so
+    # that on a grid document ``line.cells[j].column == j`` for every grid column.
+    rows: int = 1  # lines this cell covers (rowspan / vMerge / merged range)
+    cols: int = 1  # columns this cell covers (colspan / gridSpan / merged range)
+    address: str | None = None  # where a reviewer finds it: Sheet1!C12, table 1 row 3 col 2
 
 
-class Line(BaseModel):
-    """One line of the source; a blank line has no non-empty cells."""
+@dataclass(slots=True)
+class Line:
+    """One line of the source; a blank line has no non-empty cells.
 
-    number: int = Field(description="1-based line number in the source")
+    Treat ``cells`` as fixed once the line is built (make a new Line to
+    change them): ``filled`` is worked out once, on first use, because the
+    readers ask for it many times per line.
+    """
+
+    number: int  # 1-based line number in the source
     cells: list[Cell]
     page: int | None = None
+    _filled: list[Cell] | None = field(default=None, init=False, repr=False, compare=False)
 
     @property
     def filled(self) -> list[Cell]:
         """The cells with text, in column order."""
-        return [c for c in self.cells if c.text.strip()]
+        if self._filled is None:
+            self._filled = [c for c in self.cells if c.text.strip()]
+        return self._filled
 
     @property
     def is_blank(self) -> bool:
-        return not any(c.text.strip() for c in self.cells)
+        return not self.filled
 
     @property
     def text(self) -> str:

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -48,7 +48,7 @@ def _scaled(cell: Cell, scale: float) -> Cell:
         return cell
     x0, top, x1, bottom = cell.bbox
     box = (round(x0 * scale, 2), round(top * scale, 2), round(x1 * scale, 2), round(bottom * scale, 2))
-    return cell.model_copy(update={"bbox": box})
+    return replace(cell, bbox=box)
 
 
 #: confidence given to a repaired number that is a likely reading, not a sure one
@@ -74,7 +74,7 @@ def _repaired(rows: list[Row], scale: float) -> tuple[list[Row], list[str]]:
                 if fixed.doubtful:
                     known = cell.confidence if cell.confidence is not None else 1.0
                     update["confidence"] = min(known, DOUBTFUL_CONFIDENCE)
-                cell = cell.model_copy(update=update)
+                cell = replace(cell, **update)  # type: ignore[arg-type]
             cells.append(_scaled(cell, scale))
         # a row that held only specks would read as a page break (a blank line)
         if any(c.text.strip() for c in cells):

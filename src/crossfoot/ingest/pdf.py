@@ -155,22 +155,26 @@ class _Chunk:
 def _read_chunk(chunk: _Chunk) -> list[PageResult]:
     path = Path(chunk.path)
     pdf = _open(path)
-    results: list[PageResult] = []
     try:
-        for index in chunk.indexes:
-            try:
-                page = pdf.pages[index]
-                text = has_text_layer(page)
-                result = _text_page(page, index + 1) if text else None
-            except Exception as exc:  # a page pdfminer cannot parse
-                raise PdfError(
-                    f"cannot read the page ({type(exc).__name__}: {exc})", path=path, page=index + 1
-                ) from exc
-            if result is None:
-                result = _scan_page(path, index, chunk.settings, chunk.threads)
-            results.append(result)
+        return _read_pages(pdf, chunk)
     finally:
         pdf.close()
+
+
+def _read_pages(pdf: Any, chunk: _Chunk) -> list[PageResult]:
+    """The chunk's pages from an open PDF."""
+    path = Path(chunk.path)
+    results: list[PageResult] = []
+    for index in chunk.indexes:
+        try:
+            page = pdf.pages[index]
+            text = has_text_layer(page)
+            result = _text_page(page, index + 1) if text else None
+        except Exception as exc:  # a page pdfminer cannot parse
+            raise PdfError(f"cannot read the page ({type(exc).__name__}: {exc})", path=path, page=index + 1) from exc
+        if result is None:
+            result = _scan_page(path, index, chunk.settings, chunk.threads)
+        results.append(result)
     return results
 
 
@@ -215,10 +219,15 @@ def read_pdf(path: Path, settings: Settings) -> Document:
     when any page had to be OCR'd)."""
     data = path.read_bytes()
     pdf = _open(path)
-    count = len(pdf.pages)
-    pdf.close()
-    chunks = _chunks(path, count, settings)
-    pages = [page for chunk in map_pages(_read_chunk, chunks, len(chunks)) for page in chunk]
+    try:
+        count = len(pdf.pages)
+        chunks = _chunks(path, count, settings)
+        if len(chunks) == 1:  # read here from the PDF already open: opening parses it again
+            pages = _read_pages(pdf, chunks[0])
+    finally:
+        pdf.close()
+    if len(chunks) > 1:
+        pages = [page for chunk in map_pages(_read_chunk, chunks, len(chunks)) for page in chunk]
     scanned = [p.number for p in pages if p.method != "text"]
     notes = [f"PDF, {count} page(s)" + (f"; OCR on page(s) {', '.join(map(str, scanned))}" if scanned else "")]
     return assemble(

@@ -95,7 +95,9 @@ def _name_rows(document: Document, lexicon: Lexicon) -> list[int]:
 def _inline_name(text: str, lexicon: Lexicon) -> bool:
     """``项目名称：某某`` in one cell."""
     key = label_key(text)
-    return ":" in key and key.split(":", 1)[0] in _name_words(tuple(lexicon.header.get("project_name", [])))
+    if ":" not in key:  # most cells: no need to gather the name words
+        return False
+    return key.split(":", 1)[0] in _name_words(tuple(lexicon.header.get("project_name", [])))
 
 
 @lru_cache(maxsize=8)

@@ -17,14 +17,20 @@ from crossfoot.extract.rules.indicators import (
     level_sums,
     to_indicators,
 )
-from crossfoot.extract.rules.table import TableLayout, classify_lines, table_bounds
+from crossfoot.extract.rules.table import Item, TableLayout, classify_lines, table_bounds
 from crossfoot.model import Record, Severity
 from crossfoot.segment import FormSlice
 
 __all__ = ["RulesExtractor"]
 
 
-def _read_rows(form: FormSlice, reading: Reading, hints: SiblingHints) -> tuple[list[Row], TableLayout, bool]:
+#: a form's indicator table, classified: (items, layout, has_table)
+_Classified = tuple[list[Item], TableLayout, bool]
+
+
+def _classify(form: FormSlice) -> _Classified:
+    """The form's table lines classified; independent of the sibling hints,
+    so the sibling pass and the form's own reading share one classification."""
     header_at, total_at = table_bounds(form.lines)
     if header_at is None:
         return [], TableLayout(), False
@@ -36,7 +42,14 @@ def _read_rows(form: FormSlice, reading: Reading, hints: SiblingHints) -> tuple[
     for item in header_items:
         item.data.clear()
         item.fields.clear()
-    return build_rows(header_items + items, reading, hints), layout, True
+    return header_items + items, layout, True
+
+
+def _read_rows(classified: _Classified, reading: Reading, hints: SiblingHints) -> tuple[list[Row], TableLayout, bool]:
+    items, layout, has_table = classified
+    if not has_table:
+        return [], layout, False
+    return build_rows(items, reading, hints), layout, True
 
 
 class _OtherForms(dict[str, str]):
@@ -127,18 +140,34 @@ class RulesExtractor:
         # one document at a time: the index is rebuilt when the document changes
         self._document: tuple[str, str, int, int, int] | None = None
         self._facts = _DocumentFacts()
+        # the sibling pass classifies every form's table; each form takes its
+        # own back (once) instead of classifying it a second time
+        self._classified: dict[int, tuple[FormSlice, _Classified]] = {}
 
     def _facts_for(self, siblings: list[FormSlice]) -> _DocumentFacts:
         first = siblings[0].document
         key = (first.path, first.sha256, len(siblings), siblings[0].index, siblings[-1].index)
         if key != self._document:
             facts = _DocumentFacts()
+            classified: dict[int, tuple[FormSlice, _Classified]] = {}
             for sibling in siblings:
-                rows, _, _ = _read_rows(sibling, Reading(), SiblingHints())
+                table = _classify(sibling)
+                classified[sibling.index] = (sibling, table)
+                rows, _, _ = _read_rows(table, Reading(), SiblingHints())
                 labelled = {r.name_key: r.level2 for r in rows if r.level2 and not r.inferred}
                 facts.add(sibling.index, labelled, level_sums(rows))
-            self._document, self._facts = key, facts
+            self._document, self._facts, self._classified = key, facts, classified
         return self._facts
+
+    def _classified_for(self, form: FormSlice, siblings: list[FormSlice]) -> _Classified:
+        """The sibling pass's classification of this form, if it is one of them."""
+        cached = self._classified.pop(form.index, None)
+        if siblings and form.index == siblings[-1].index:
+            # the document's last form: what is left (forms another reader took)
+            # would keep the finished document alive until the next one
+            self._classified.clear()
+        # the very same slice: a caller may pass a variant of the form
+        return cached[1] if cached is not None and cached[0] is form else _classify(form)
 
     def hints_for(self, form: FormSlice, siblings: list[FormSlice]) -> SiblingHints:
         hints = SiblingHints()
@@ -157,7 +186,8 @@ class RulesExtractor:
         read_header(form.lines, reading, record)
         record.funding = read_funding(form.lines, reading)
         read_goals(form.lines, reading, record)
-        rows, layout, has_table = _read_rows(form, reading, self.hints_for(form, siblings))
+        hints = self.hints_for(form, siblings)
+        rows, layout, has_table = _read_rows(self._classified_for(form, siblings), reading, hints)
         if not has_table:
             reading.note(
                 "indicator_table_unread",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from decimal import Decimal
+from functools import lru_cache
 
 from crossfoot.extract.values import clean_text, parse_decimal
 from crossfoot.ingest.document import Cell, Line
@@ -33,6 +34,9 @@ def _is_subsequence(short: str, long_: str) -> bool:
     return all(ch in it for ch in short)
 
 
+# The label tests below are pure functions of a cell's text, asked of the same
+# few hundred texts on every form: memoised (issue 12).
+@lru_cache(maxsize=16384)
 def label_of(text: str) -> str | None:
     """The hierarchy label a cell prints, exactly (an indicator may well be
     named 满意度, so no suffix is guessed)."""
@@ -48,6 +52,7 @@ def is_level2(text: str) -> bool:
     return label_of(text) in LEVEL2_LABELS
 
 
+@lru_cache(maxsize=16384)
 def looks_like_label(text: str) -> bool:
     """An 一级/二级指标-style label crossfoot does not know (e.g. 经济成本指标 from
     a newer template): short and ending in 指标."""
@@ -55,6 +60,7 @@ def looks_like_label(text: str) -> bool:
     return key.endswith("指标") and 3 <= len(key) <= 10 and key not in _HEADER_WORDS
 
 
+@lru_cache(maxsize=16384)
 def is_vertical_header(text: str) -> bool:
     """绩效 / 指标 / 年 总 目 标: a header printed vertically, split over lines."""
     key = compact(text)
@@ -65,7 +71,10 @@ def find_cell(line: Line, *keys: str, exact: bool = True) -> Cell | None:
     """The first filled cell whose compact text equals (or contains) a key."""
     for cell in line.filled:
         text = compact(cell.text)
-        if any((text == k) if exact else (k in text) for k in keys):
+        if exact:
+            if text in keys:
+                return cell
+        elif any(k in text for k in keys):
             return cell
     return None
 

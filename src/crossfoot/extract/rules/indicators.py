@@ -40,7 +40,7 @@ class SiblingHints:
     splits: Counter[tuple[Decimal, ...]] = field(default_factory=Counter)
 
 
-@dataclass
+@dataclass(slots=True)
 class Row:
     item: Item
     pieces: dict[str, list[Piece]]

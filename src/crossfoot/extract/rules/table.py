@@ -56,7 +56,7 @@ class TableLayout:
         return layout
 
 
-@dataclass
+@dataclass(slots=True)
 class Item:
     """One printed line of the table, classified."""
 
@@ -218,7 +218,7 @@ def classify_lines(lines: list[Line], document: Document, layout: TableLayout) -
 def table_bounds(lines: list[Line]) -> tuple[int | None, int | None]:
     """Indexes of the indicator header line and of the 总分 line."""
     header = next(
-        (i for i, line in enumerate(lines) if find_cell(line, "三级指标") or find_cell(line, "一级指标")),
+        (i for i, line in enumerate(lines) if find_cell(line, "三级指标", "一级指标")),
         None,
     )
     total = next(

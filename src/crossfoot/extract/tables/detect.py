@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import unicodedata
+from functools import lru_cache
 from typing import Any
 
 from crossfoot.ingest.document import Line
@@ -30,13 +31,19 @@ def _title_lines(lines: list[Line], lexicon: Lexicon) -> set[str]:
     return titles
 
 
+@lru_cache(maxsize=65536)  # pure, and the same cell texts come back form after form
+def _folded(text: str) -> str:
+    """A cell's text NFKC-folded with no whitespace: what a ``~`` signature is sought in."""
+    return unicodedata.normalize("NFKC", "".join(text.split()))
+
+
 def detect_template(lines: list[Line], lexicon: Lexicon) -> str:
     """The template whose signatures the form prints most of (lexicon.toml
     says how a signature scores); Shanghai on a tie."""
     keys = {label_key(c.text) for line in lines for c in line.filled}
     # one string, one cell a line: ``needle in texts`` is one scan, not one per cell
     # (a cell holds no whitespace once compacted, so a needle never spans two)
-    texts = "\n".join(unicodedata.normalize("NFKC", "".join(c.text.split())) for line in lines for c in line.filled)
+    texts = "\n".join(_folded(c.text) for line in lines for c in line.filled)
     titles = _title_lines(lines, lexicon)
     best, best_score = DEFAULT_TEMPLATE, 0.0
     for name, profile in lexicon.templates.items():
