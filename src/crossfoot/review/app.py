@@ -52,7 +52,16 @@ from crossfoot.review.export import (
     write_jsonl,
     write_xlsx,
 )
-from crossfoot.review.queue import STATUSES, QueueFilters, counts, neighbours, progress, queue, recent_activity
+from crossfoot.review.queue import (
+    STATUSES,
+    QueueFilters,
+    QueueKey,
+    counts,
+    neighbours,
+    progress,
+    queue_page,
+    recent_activity,
+)
 from crossfoot.review.store import Store, StoreBusyError
 from crossfoot.review.view import (
     FUNDING_COLUMN_LABELS,
@@ -270,27 +279,33 @@ def create_app(
         return {"status": "ok"}
 
     @app.get("/", response_class=HTMLResponse)
-    def queue_page(
+    def queue_view(
         request: Request,
         status: str = "needs_review",
         code: str | None = None,
         severity: str | None = None,
         document: int | None = None,
+        q: str | None = None,
+        after: str | None = None,
+        before: str | None = None,
         msg: str | None = None,
         of: int | None = None,
         n: int | None = None,
         refused: int = 0,
     ) -> HTMLResponse:
-        filters = QueueFilters(status=status, code=code or None, severity=severity or None, document=document)
+        search = (q or "").strip()[:200] or None
+        filters = QueueFilters(status, code or None, severity or None, document, search)
         text = MESSAGES.get(msg or "")
         if msg == "bulk" and n is not None:
             text = f"Approved {n} form{'s' if n != 1 else ''} as printed" + (
                 f"; {refused} left as they were (changed meanwhile, or the check is no longer open)" if refused else ""
             )
-        rows = queue(store, filters)
+        # keyset pagination: a page link carries the key of the last (or first) form shown
+        shown = queue_page(store, filters, after=QueueKey.decode(after), before=QueueKey.decode(before))
         return page(
             "queue.html",
-            rows=rows,
+            rows=shown.rows,
+            shown=shown,
             progress=progress(store, filters),
             counts=counts(store, filters),
             activity=recent_activity(store),
@@ -302,7 +317,7 @@ def create_app(
 
     @app.get("/next")
     def next_item() -> RedirectResponse:
-        rows = queue(store)
+        rows = queue_page(store, size=1).rows
         return RedirectResponse(f"/forms/{rows[0].form_id}" if rows else "/?msg=", status_code=303)
 
     @app.get("/forms/{form_id}", response_class=HTMLResponse)

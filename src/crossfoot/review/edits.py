@@ -268,7 +268,7 @@ def _write_record(
         created_by=reviewer,
     )
     store_findings(session, row.id, findings)
-    sync_items(session, form, open_items_for(findings, None), actor=reviewer, resolution="fixed")
+    sync_items(session, form, open_items_for(findings, None), actor=reviewer, resolution="fixed", requeue=False)
     if reopened:
         append_edit(
             session,
@@ -441,7 +441,7 @@ def _move_status(session: Session, form: FormRow, version: int, status: str, who
     else:
         current = current_version(session, form)
         wanted = open_items_for(load_findings(session, current.id), current.error)
-        sync_items(session, form, wanted, actor=who, resolution="fixed")
+        sync_items(session, form, wanted, actor=who, resolution="fixed", requeue=False)
 
 
 #: what undo can take back: the last value change or decision on a form
@@ -544,10 +544,12 @@ def approve_as_printed(
 
 
 def skip(store: Store, form_id: int, *, reviewer: str | None) -> None:
-    """Note that a reviewer passed over a form; nothing about it changes."""
+    """Note that a reviewer passed over a form; nothing about it changes but
+    its place: it waits at the end of the queue until its next change."""
     who = _reviewer(reviewer)
     with store.write() as session:
         form = get_form(session, form_id)
+        form.queue_skipped = True
         append_edit(
             session, form_id=form.id, reviewer=who, action="skip", from_version=form.version, to_version=form.version
         )
