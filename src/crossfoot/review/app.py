@@ -54,6 +54,7 @@ from crossfoot.review.export import (
 )
 from crossfoot.review.queue import (
     STATUSES,
+    Progress,
     QueueFilters,
     QueueKey,
     counts,
@@ -302,12 +303,13 @@ def create_app(
             )
         # keyset pagination: a page link carries the key of the last (or first) form shown
         shown = queue_page(store, filters, after=QueueKey.decode(after), before=QueueKey.decode(before))
+        numbers = counts(store, filters)
         return page(
             "queue.html",
             rows=shown.rows,
             shown=shown,
-            progress=progress(store, filters),
-            counts=counts(store, filters),
+            progress=Progress.of(numbers.by_status),
+            counts=numbers,
             activity=recent_activity(store),
             filters=filters,
             message=text,

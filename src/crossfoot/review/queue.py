@@ -15,6 +15,7 @@ sets it afresh; a skip sends the form to the end until its next change.
 from __future__ import annotations
 
 import json
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -204,12 +205,16 @@ def _like(text: str) -> str:
 
 
 def _search(text: str) -> ColumnElement[bool]:
-    """A part of the project name, document path or reviewer's name, or a check code."""
+    """A part of the project name, document path or reviewer's name, or a check code.
+
+    LIKE, not ILIKE: SQLite's LIKE already ignores ASCII case, and lower() on
+    every row would double the scan (Chinese has no case; on PostgreSQL a
+    Latin path matches case-sensitively)."""
     like = _like(text)
     return or_(
-        FormRow.title.ilike(like, escape="\\"),
-        FormRow.queue_path.ilike(like, escape="\\"),
-        FormRow.reviewed_by.ilike(like, escape="\\"),
+        FormRow.title.like(like, escape="\\"),
+        FormRow.queue_path.like(like, escape="\\"),
+        FormRow.reviewed_by.like(like, escape="\\"),
         FormRow.id.in_(select(ReviewItemRow.form_id).where(ReviewItemRow.code == text.strip())),
     )
 
@@ -325,6 +330,12 @@ class Progress:
     done: int
     total: int
 
+    @classmethod
+    def of(cls, by_status: dict[str, int]) -> Progress:
+        """From the forms by status (the clean ones never needed a person)."""
+        done = by_status.get("approved", 0) + by_status.get("rejected", 0)
+        return cls(done=done, total=done + by_status.get("needs_review", 0))
+
 
 def progress(store: Store, filters: QueueFilters | None = None) -> Progress:
     """ "12 of 40 done": of the forms that need (or needed) a person and match the
@@ -336,12 +347,12 @@ def progress(store: Store, filters: QueueFilters | None = None) -> Progress:
     every_status = QueueFilters("all", filters.code, filters.severity, filters.document, filters.search)
     query = (
         select(FormRow.status, func.count())
-        .where(FormRow.status != "clean", *_form_conditions(every_status, open_only=False))
+        .where(FormRow.status.in_(("needs_review", "approved", "rejected")))
+        .where(*_form_conditions(every_status, open_only=False))
         .group_by(FormRow.status)
     )
     with store.read() as session:
-        by_status = {status: n for status, n in session.execute(query)}
-    return Progress(done=by_status.get("approved", 0) + by_status.get("rejected", 0), total=sum(by_status.values()))
+        return Progress.of(dict(session.execute(query).all()))
 
 
 def counts(store: Store, filters: QueueFilters | None = None) -> QueueCounts:
@@ -356,25 +367,31 @@ def counts(store: Store, filters: QueueFilters | None = None) -> QueueCounts:
         if filters.document is not None:
             in_document = select(FormRow.id).where(FormRow.document_id == filters.document)
             open_items.append(ReviewItemRow.form_id.in_(in_document))
-        by_code = session.execute(
-            select(ReviewItemRow.code, func.count()).where(*open_items).group_by(ReviewItemRow.code)
-        ).all()
-        by_severity = session.execute(
-            select(ReviewItemRow.severity, func.count()).where(*open_items).group_by(ReviewItemRow.severity)
+        # one pass over the open items (a covering index): by check, by severity, and the filter's count
+        facets = session.execute(
+            select(ReviewItemRow.severity, ReviewItemRow.code, func.count())
+            .where(*open_items)
+            .group_by(ReviewItemRow.severity, ReviewItemRow.code)
         ).all()
         every_status = QueueFilters("all", filters.code, filters.severity, filters.document, filters.search)
         status_query = select(FormRow.status, func.count()).group_by(FormRow.status)
         by_status = dict(session.execute(status_query.where(*_form_conditions(every_status, open_only=False))).all())
-        item_conditions: list[Any] = [*open_items, *_item_filter(filters)[1:]]
-        filtered_items = session.scalar(select(func.count()).select_from(ReviewItemRow).where(*item_conditions))
         documents, more = _document_facet(session, filters.document)
+    by_code: Counter[str] = Counter()
+    by_severity: Counter[str] = Counter()
+    filtered_items = 0
+    for severity, code, n in facets:
+        by_code[code] += n
+        by_severity[severity] += n
+        if filters.code in (None, code) and filters.severity in (None, severity):
+            filtered_items += n
     severity_order = {"error": 0, "warning": 1, "info": 2}
     return QueueCounts(
-        by_code=sorted(((c, n) for c, n in by_code), key=lambda x: (-x[1], x[0])),
-        by_severity=sorted(((s, n) for s, n in by_severity), key=lambda x: severity_order.get(x[0], 9)),
+        by_code=sorted(by_code.items(), key=lambda x: (-x[1], x[0])),
+        by_severity=sorted(by_severity.items(), key=lambda x: severity_order.get(x[0], 9)),
         by_document=documents,
         by_status={s: by_status.get(s, 0) for s in STATUSES},
-        open_items=filtered_items or 0,
+        open_items=filtered_items,
         more_documents=more,
     )
 
@@ -441,13 +458,19 @@ class Activity:
     title: str
 
 
+#: how far back in the trail the activity list looks: a bounded scan, however long the trail
+ACTIVITY_WINDOW = 5000
+
+
 def recent_activity(store: Store, limit: int = 8) -> list[Activity]:
-    """The latest reviewer actions across all forms (runs and skips left out)."""
+    """The latest reviewer actions across all forms (runs and skips left out),
+    among the trail's last ``ACTIVITY_WINDOW`` rows."""
     with store.read() as session:
+        newest = session.scalar(select(func.max(EditRow.id))) or 0
         rows = session.execute(
             select(EditRow.at, EditRow.reviewer, EditRow.action, EditRow.field, FormRow.id, FormRow.title)
             .join(FormRow, FormRow.id == EditRow.form_id)
-            .where(EditRow.action.in_(PERSON_ACTIONS))
+            .where(EditRow.id > newest - ACTIVITY_WINDOW, EditRow.action.in_(PERSON_ACTIONS))
             .order_by(EditRow.id.desc())
             .limit(limit)
         ).all()

@@ -79,6 +79,8 @@ class FormRow(Base):
         # a page of the queue and a form's neighbours are index range scans, whatever the size
         Index("ix_forms_queue", "status", *QUEUE_COLUMNS),
         Index("ix_forms_queue_all", *QUEUE_COLUMNS),
+        # the side bar's documents with the most forms waiting, from the index alone
+        Index("ix_forms_status_document", "status", "document_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -155,7 +157,11 @@ class ReviewItemRow(Base):
     or a failed extraction. Open while ``closed_at`` is null."""
 
     __tablename__ = "review_items"
-    __table_args__ = (Index("ix_review_items_open", "form_id", "closed_at"),)
+    __table_args__ = (
+        Index("ix_review_items_open", "form_id", "closed_at"),
+        # the queue's check and severity counts of open items, from the index alone
+        Index("ix_review_items_facets", "closed_at", "severity", "code"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     form_id: Mapped[int] = mapped_column(ForeignKey("forms.id"))
