@@ -52,6 +52,7 @@ from crossfoot.review.export import (
     write_jsonl,
     write_xlsx,
 )
+from crossfoot.review.locks import FormLockedError, claim, guard, holders, take_over
 from crossfoot.review.queue import (
     STATUSES,
     Progress,
@@ -228,6 +229,10 @@ def create_app(
             return named
         return reviewer or request.cookies.get(REVIEWER_COOKIE)
 
+    def viewer(request: Request) -> str | None:
+        """Who is looking (for presence): the token's name, else the name the browser keeps."""
+        return who(request, None)
+
     def is_htmx(request: Request) -> bool:
         return request.headers.get("hx-request") == "true"
 
@@ -258,6 +263,16 @@ def create_app(
     ) -> Response:
         if isinstance(exc, StoreBusyError):
             return busy(request, exc)
+        if isinstance(exc, FormLockedError):  # someone else has the form open: read-only until taken over
+            if is_htmx(request):
+                return page("_flash.html", 409, {"HX-Retarget": "#flash", "HX-Reswap": "innerHTML"}, error=exc.message)
+            return page(
+                "message.html",
+                409,
+                title="Someone else is reviewing this form",
+                message=exc.message,
+                back=f"/forms/{form_id}",
+            )
         if isinstance(exc, ConflictError):
             conflict = conflict_view(store, form_id, seen if seen is not None else exc.current_version - 1, field, mine)
             if is_htmx(request):
@@ -308,6 +323,7 @@ def create_app(
             "queue.html",
             rows=shown.rows,
             shown=shown,
+            reviewing=holders(store, [row.form_id for row in shown.rows]),
             progress=Progress.of(numbers.by_status),
             counts=numbers,
             activity=recent_activity(store),
@@ -330,8 +346,10 @@ def create_app(
         except StoreError as exc:
             return page("message.html", 404, title="Not found", message=exc.message, back="/")
         text = MESSAGES.get(msg or "")
+        held = claim(store, form_id, viewer(request))  # opening the form claims it (or says who has it)
         return page(
             "form.html",
+            presence=held,
             # never from the browser's cache: Back must not show a stale page that can act
             headers={"Cache-Control": "no-store"},
             view=view,
@@ -357,6 +375,7 @@ def create_app(
         action = "unprinted" if unprinted else "edit"
         try:
             name = who(request, reviewer)
+            guard(store, form_id, name)
             save_field(store, form_id, field, value, version=version, reviewer=name, reason=reason, action=action)
         except StoreError as exc:
             return problem(request, form_id, exc, version, field, value)
@@ -372,6 +391,7 @@ def create_app(
         reviewer: Annotated[str | None, Form()] = None,
     ) -> Response:
         try:
+            guard(store, form_id, who(request, reviewer))
             apply_repair(store, form_id, field, version=version, reviewer=who(request, reviewer), value=value)
         except StoreError as exc:
             # the conflict panel offers exactly the value the reviewer clicked
@@ -397,11 +417,15 @@ def create_app(
         if not picks:
             raise HTTPException(422, "tick the forms to approve first")
         try:
-            outcome = approve_as_printed(store, picks, code=code, reviewer=who(request, reviewer), reason=reason)
+            name = who(request, reviewer)
+            # a form another reviewer has open is left to them (counted as left as it was)
+            others = {form for form, holder in holders(store, [form for form, _ in picks]).items() if holder != name}
+            free = [(form, version) for form, version in picks if form not in others]
+            outcome = approve_as_printed(store, free, code=code, reviewer=name, reason=reason)
         except StoreError as exc:
             return page("message.html", 422, title="Not approved", message=exc.message, back="/")
         filters = QueueFilters.parse(queue_filter)
-        query = f"msg=bulk&n={len(outcome.approved)}&refused={len(outcome.refused)}"
+        query = f"msg=bulk&n={len(outcome.approved)}&refused={len(outcome.refused) + len(others)}"
         return RedirectResponse(f"/?{filters.query()}&{query}" if filters.suffix else f"/?{query}", status_code=303)
 
     @app.post("/forms/{form_id}/start", dependencies=guarded)
@@ -412,10 +436,40 @@ def create_app(
         reviewer: Annotated[str | None, Form()] = None,
     ) -> Response:
         try:
+            guard(store, form_id, who(request, reviewer))
             start_record(store, form_id, version=version, reviewer=who(request, reviewer))
         except StoreError as exc:
             return problem(request, form_id, exc, version)
         return RedirectResponse(f"/forms/{form_id}", status_code=303)
+
+    @app.post("/forms/{form_id}/presence", dependencies=guarded)
+    def heartbeat(request: Request, form_id: int) -> dict[str, object]:
+        """The open page renews its reviewer's claim (static/presence.js)."""
+        try:
+            held = claim(store, form_id, viewer(request))
+        except StoreError as exc:
+            raise HTTPException(404, exc.message) from exc
+        if held is None:
+            return {"reviewer": None, "read_only": False}
+        return {"reviewer": held.reviewer, "since": held.since.isoformat(), "read_only": held.read_only}
+
+    @app.post("/forms/{form_id}/takeover", dependencies=guarded)
+    def takeover(
+        request: Request,
+        form_id: int,
+        reviewer: Annotated[str | None, Form()] = None,
+        queue_filter: Annotated[str, Form(alias="queue")] = "",
+    ) -> Response:
+        """Take a form over from the reviewer who has it open (audited)."""
+        name = who(request, reviewer)
+        if not name:
+            return page("message.html", 422, title="Not taken over", message="say who you are first", back="/")
+        try:
+            take_over(store, form_id, name)
+        except StoreError as exc:
+            return problem(request, form_id, exc, None)
+        filters = QueueFilters.parse(queue_filter)
+        return RedirectResponse(f"/forms/{form_id}{filters.suffix}", status_code=303)
 
     @app.post("/forms/{form_id}/{action}", dependencies=guarded)
     def decide(
@@ -435,10 +489,12 @@ def create_app(
                 skip(store, form_id, reviewer=who(request, reviewer))
                 return moved_on(form_id, "skipped", filters)
             if action == "undo" and version is not None:
+                guard(store, form_id, who(request, reviewer))
                 undo(store, form_id, version=version, reviewer=who(request, reviewer))
                 return RedirectResponse(f"/forms/{form_id}?msg=undone", status_code=303)
             if action == "promote":
                 return _promote(request, form_id, reviewer, override)
+            guard(store, form_id, who(request, reviewer))
             if action not in ("approve", "reject", "reopen") or version is None:
                 raise HTTPException(404)
             by = who(request, reviewer)
