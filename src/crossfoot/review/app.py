@@ -229,6 +229,16 @@ def create_app(
             return named
         return reviewer or request.cookies.get(REVIEWER_COOKIE)
 
+    def enforce(form_id: int, name: str | None) -> None:
+        """Refuse a change to a form another reviewer has open (409 until they take it over).
+
+        Only with named reviewers, whose name comes from their token: a typed
+        name is anyone's to type, so without them the lock is advisory (the
+        banner and the page's disabled buttons), not a refusal the server
+        could not back."""
+        if rules.named:
+            guard(store, form_id, name)
+
     def viewer(request: Request) -> str | None:
         """Who is looking (for presence): the token's name, else the name the browser keeps."""
         return who(request, None)
@@ -375,7 +385,7 @@ def create_app(
         action = "unprinted" if unprinted else "edit"
         try:
             name = who(request, reviewer)
-            guard(store, form_id, name)
+            enforce(form_id, name)
             save_field(store, form_id, field, value, version=version, reviewer=name, reason=reason, action=action)
         except StoreError as exc:
             return problem(request, form_id, exc, version, field, value)
@@ -391,7 +401,7 @@ def create_app(
         reviewer: Annotated[str | None, Form()] = None,
     ) -> Response:
         try:
-            guard(store, form_id, who(request, reviewer))
+            enforce(form_id, who(request, reviewer))
             apply_repair(store, form_id, field, version=version, reviewer=who(request, reviewer), value=value)
         except StoreError as exc:
             # the conflict panel offers exactly the value the reviewer clicked
@@ -419,7 +429,8 @@ def create_app(
         try:
             name = who(request, reviewer)
             # a form another reviewer has open is left to them (counted as left as it was)
-            others = {form for form, holder in holders(store, [form for form, _ in picks]).items() if holder != name}
+            locked = holders(store, [form for form, _ in picks]) if rules.named else {}
+            others = {form for form, holder in locked.items() if holder != name}
             free = [(form, version) for form, version in picks if form not in others]
             outcome = approve_as_printed(store, free, code=code, reviewer=name, reason=reason)
         except StoreError as exc:
@@ -436,7 +447,7 @@ def create_app(
         reviewer: Annotated[str | None, Form()] = None,
     ) -> Response:
         try:
-            guard(store, form_id, who(request, reviewer))
+            enforce(form_id, who(request, reviewer))
             start_record(store, form_id, version=version, reviewer=who(request, reviewer))
         except StoreError as exc:
             return problem(request, form_id, exc, version)
@@ -489,12 +500,12 @@ def create_app(
                 skip(store, form_id, reviewer=who(request, reviewer))
                 return moved_on(form_id, "skipped", filters)
             if action == "undo" and version is not None:
-                guard(store, form_id, who(request, reviewer))
+                enforce(form_id, who(request, reviewer))
                 undo(store, form_id, version=version, reviewer=who(request, reviewer))
                 return RedirectResponse(f"/forms/{form_id}?msg=undone", status_code=303)
             if action == "promote":
                 return _promote(request, form_id, reviewer, override)
-            guard(store, form_id, who(request, reviewer))
+            enforce(form_id, who(request, reviewer))
             if action not in ("approve", "reject", "reopen") or version is None:
                 raise HTTPException(404)
             by = who(request, reviewer)
