@@ -156,3 +156,22 @@ def test_an_edit_does_not_reopen_what_the_reviewer_settled(loaded: Store) -> Non
     field = next(f for f in fields if f in ("total_score", "total_weight"))
     save_field(loaded, form_id, field, "1", version=after.form.version, reviewer="bob")
     assert any(field in item.fields for item in form_view(loaded, form_id).open_items)
+
+
+def test_migration_0004_gives_an_older_store_the_same_order(loaded: Store) -> None:
+    """A store made before 0004 (its queue columns empty) gets the order the
+    loader would give: the backfill and ``sync_items`` agree."""
+    from alembic import command
+    from alembic.config import Config
+
+    from crossfoot.review.store import MIGRATIONS
+
+    skip(loaded, queue(loaded)[1].form_id, reviewer="ann")
+    before = [(row.form_id, row.sort_key) for row in queue(loaded, QueueFilters(status="all"))]
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    with loaded.engine.begin() as conn:
+        config.attributes["connection"] = conn
+        command.downgrade(config, "0003")
+        command.upgrade(config, "head")
+    assert [(row.form_id, row.sort_key) for row in queue(loaded, QueueFilters(status="all"))] == before
