@@ -161,6 +161,8 @@ class ReviewItemRow(Base):
         Index("ix_review_items_open", "form_id", "closed_at"),
         # the queue's check and severity counts of open items, from the index alone
         Index("ix_review_items_facets", "closed_at", "severity", "code"),
+        # the forms of a check (open, or open and closed) for the check filter, from the index alone
+        Index("ix_review_items_code_form", "code", "closed_at", "form_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -41,6 +41,7 @@ def upgrade() -> None:
     op.create_index("ix_forms_queue_all", "forms", list(QUEUE_COLUMNS))
     op.create_index("ix_forms_status_document", "forms", ["status", "document_id"])
     op.create_index("ix_review_items_facets", "review_items", ["closed_at", "severity", "code"])
+    op.create_index("ix_review_items_code_form", "review_items", ["code", "closed_at", "form_id"])
     op.create_table(
         "form_locks",
         sa.Column("form_id", sa.Integer(), sa.ForeignKey("forms.id"), primary_key=True),
@@ -52,6 +53,7 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table("form_locks")
+    op.drop_index("ix_review_items_code_form", "review_items")
     op.drop_index("ix_review_items_facets", "review_items")
     op.drop_index("ix_forms_status_document", "forms")
     op.drop_index("ix_forms_queue_all", "forms")
