@@ -371,3 +371,29 @@ def test_paths_are_relative_to_the_common_folder() -> None:
     assert path_base(["/abs/x.txt", "rel/y.txt"]) == ""
     assert relative_to("in/a/x.txt", "in") == "a/x.txt"
     assert relative_to("elsewhere/x.txt", "in") == "elsewhere/x.txt"
+
+
+def test_a_relative_input_folder_matches_the_absolute_paths_a_run_stored(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    assert relative_to(str(tmp_path / "in" / "a" / "x.txt"), "in") == "a/x.txt"
+
+
+def test_export_relative_to_the_folder_the_run_was_given(loaded: Store, db_url: str, tmp_path: Path) -> None:
+    """``crossfoot export --relative-to DIR``: paths in the CSV are relative to DIR."""
+    from typer.testing import CliRunner
+
+    from crossfoot.cli import app
+
+    paths = {item.document.path for item in export_items(loaded)}
+    parent = str(Path(next(iter(paths))).parent.parent)  # the folder above the documents' own
+    target = tmp_path / "forms.csv"
+    args = ["export", "--db", db_url, "--format", "csv", "-o", str(target), "--relative-to", parent]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0, result.output
+    text = target.read_text(encoding="utf-8")
+    assert text.startswith("\ufeff")  # a BOM so Excel shows the Chinese
+    shown = {row["path"] for row in csv.DictReader(io.StringIO(text.lstrip("\ufeff")))}
+    assert shown == {relative_to(path, parent) for path in paths}
+    assert all("/" in path and not path.startswith(parent) for path in shown)  # the documents' folder kept

@@ -101,13 +101,16 @@ def path_base(paths: Iterable[str]) -> str:
 
 
 def relative_to(path: str, base: str) -> str:
-    """``path`` without the input folder ``base`` in front (unchanged when outside it)."""
+    """``path`` without the input folder ``base`` in front (unchanged when outside it).
+    A relative ``base`` also matches the absolute paths a run stored."""
     if not base:
         return path
-    try:
-        return str(PurePath(path).relative_to(base))
-    except ValueError:
-        return path
+    for folder in dict.fromkeys((base, os.path.abspath(base))):
+        try:
+            return str(PurePath(path).relative_to(folder))
+        except ValueError:
+            continue
+    return path
 
 
 def store_path_base(session: Session) -> str:
@@ -131,8 +134,11 @@ def export_items(store: Store, status: str | None = None) -> list[ExportItem]:
     return list(iter_export_items(store, status))
 
 
-def iter_export_items(store: Store, status: str | None = None, *, form_id: int | None = None) -> Iterator[ExportItem]:
-    """Like ``export_items``, one batch of rows at a time."""
+def iter_export_items(
+    store: Store, status: str | None = None, *, form_id: int | None = None, base: str | None = None
+) -> Iterator[ExportItem]:
+    """Like ``export_items``, one batch of rows at a time. ``base``: the input
+    folder paths are shown relative to (default: the documents' common folder)."""
     with store.read() as session:
         query = (
             select(FormRow, DocumentRow, RecordVersionRow)
@@ -148,7 +154,7 @@ def iter_export_items(store: Store, status: str | None = None, *, form_id: int |
             query = query.where(FormRow.status == status)
         if form_id is not None:
             query = query.where(FormRow.id == form_id)
-        base = store_path_base(session)
+        base = store_path_base(session) if base is None else base
         result = session.execute(query.execution_options(yield_per=200))
         for chunk in result.partitions():
             findings = findings_by_version(session, [version_row.id for _, _, version_row in chunk])
@@ -369,10 +375,10 @@ def _audit_rows(store: Store) -> Iterator[dict[str, Any]]:
             }
 
 
-def _trail_rows(store: Store, *conditions: Any) -> Iterator[tuple[EditRow, str, int, str, str]]:
+def _trail_rows(store: Store, base: str | None, *conditions: Any) -> Iterator[tuple[EditRow, str, int, str]]:
     """Trail rows matching ``conditions`` with their form's title, index and relative path."""
     with store.read() as session:
-        base = store_path_base(session)
+        base = store_path_base(session) if base is None else base
         query = (
             select(EditRow, FormRow.title, FormRow.form_index, DocumentRow.path)
             .join(FormRow, FormRow.id == EditRow.form_id)
@@ -382,12 +388,12 @@ def _trail_rows(store: Store, *conditions: Any) -> Iterator[tuple[EditRow, str, 
             .execution_options(yield_per=500)
         )
         for edit, title, form_index, path in session.execute(query):
-            yield edit, title, form_index, relative_to(path, base), base
+            yield edit, title, form_index, relative_to(path, base)
 
 
-def _decision_rows(store: Store) -> Iterator[dict[str, Any]]:
+def _decision_rows(store: Store, base: str | None) -> Iterator[dict[str, Any]]:
     undone_decision = (EditRow.action == "undo") & EditRow.field.is_(None)
-    for edit, title, form_index, path, _ in _trail_rows(store, EditRow.action.in_(_DECISIONS) | undone_decision):
+    for edit, title, form_index, path in _trail_rows(store, base, EditRow.action.in_(_DECISIONS) | undone_decision):
         yield {
             "at": _naive(edit.at),
             "form_id": edit.form_id,
@@ -400,10 +406,9 @@ def _decision_rows(store: Store) -> Iterator[dict[str, Any]]:
         }
 
 
-def _change_rows(store: Store) -> Iterator[dict[str, Any]]:
-    for edit, title, form_index, path, _ in _trail_rows(
-        store, EditRow.action.in_(_VALUE_CHANGES), EditRow.field.is_not(None)
-    ):
+def _change_rows(store: Store, base: str | None) -> Iterator[dict[str, Any]]:
+    changed = (EditRow.action.in_(_VALUE_CHANGES), EditRow.field.is_not(None))
+    for edit, title, form_index, path in _trail_rows(store, base, *changed):
         yield {
             "at": _naive(edit.at),
             "form_id": edit.form_id,
@@ -420,10 +425,10 @@ def _change_rows(store: Store) -> Iterator[dict[str, Any]]:
         }
 
 
-def _discrepancy_rows(store: Store) -> Iterator[dict[str, Any]]:
+def _discrepancy_rows(store: Store, base: str | None) -> Iterator[dict[str, Any]]:
     """The error findings approved forms keep: the reviewer said the document itself prints them."""
     with store.read() as session:
-        base = store_path_base(session)
+        base = store_path_base(session) if base is None else base
         reasons = dict(
             session.execute(
                 select(EditRow.form_id, EditRow.reason).where(EditRow.action == "approve").order_by(EditRow.id)
@@ -483,7 +488,7 @@ def _check_rows(store: Store) -> list[tuple[Any, ...]]:
     return [(code, *(table[code].get(key, 0) for key in keys)) for code in sorted(table)]
 
 
-def write_xlsx(items: Iterable[ExportItem], path: Path, *, store: Store | None = None) -> None:
+def write_xlsx(items: Iterable[ExportItem], path: Path, *, store: Store | None = None, base: str | None = None) -> None:
     """A workbook with a ``forms`` sheet and an ``indicators`` sheet, written
     as a stream (openpyxl's write-only mode). With ``store``, what a manager
     is handed (issue 11, item 14): also ``decisions`` (every approval,
@@ -492,7 +497,8 @@ def write_xlsx(items: Iterable[ExportItem], path: Path, *, store: Store | None =
     ``changes`` (each value changed from the extraction: old -> new, by
     whom, why), ``audit`` (the whole trail) and ``summary`` (forms by
     status, open items, and per check what became of its items). Times are
-    date cells (UTC); paths are relative to the input folder."""
+    date cells (UTC); paths are relative to the input folder ``base``
+    (default: the documents' common folder)."""
     try:
         from openpyxl import Workbook  # type: ignore[import-untyped,unused-ignore]
         from openpyxl.cell import WriteOnlyCell  # type: ignore[import-untyped,unused-ignore]
@@ -550,9 +556,9 @@ def write_xlsx(items: Iterable[ExportItem], path: Path, *, store: Store | None =
                 written["indicators"].append(cells(written["indicators"], INDICATOR_SHEET_COLUMNS, indicator))
         if store is not None:
             manager = (
-                ("decisions", DECISION_COLUMNS, _decision_rows(store)),
-                ("discrepancies", DISCREPANCY_COLUMNS, _discrepancy_rows(store)),
-                ("changes", CHANGE_COLUMNS, _change_rows(store)),
+                ("decisions", DECISION_COLUMNS, _decision_rows(store, base)),
+                ("discrepancies", DISCREPANCY_COLUMNS, _discrepancy_rows(store, base)),
+                ("changes", CHANGE_COLUMNS, _change_rows(store, base)),
                 ("audit", AUDIT_COLUMNS, _audit_rows(store)),
             )
             for title, columns, rows in manager:
