@@ -204,22 +204,29 @@ def _like(text: str) -> str:
     return f"%{escaped}%"
 
 
-def _search(text: str) -> ColumnElement[bool]:
-    """A part of the project name, document path or reviewer's name, or a check code.
+def _search(text: str, dialect: str) -> ColumnElement[bool]:
+    """A part of the project name, document path or reviewer's name (any
+    case), or a check code.
 
-    LIKE, not ILIKE: SQLite's LIKE already ignores ASCII case, and lower() on
-    every row would double the scan (Chinese has no case; on PostgreSQL a
-    Latin path matches case-sensitively)."""
+    On SQLite plain LIKE, which already ignores ASCII case: ILIKE would put
+    lower() on every row and double the scan. PostgreSQL's LIKE minds case,
+    so there ILIKE."""
     like = _like(text)
+
+    def contains(column: Any) -> ColumnElement[bool]:
+        if dialect == "sqlite":
+            return column.like(like, escape="\\")  # type: ignore[no-any-return]
+        return column.ilike(like, escape="\\")  # type: ignore[no-any-return]
+
     return or_(
-        FormRow.title.like(like, escape="\\"),
-        FormRow.queue_path.like(like, escape="\\"),
-        FormRow.reviewed_by.like(like, escape="\\"),
+        contains(FormRow.title),
+        contains(FormRow.queue_path),
+        contains(FormRow.reviewed_by),
         FormRow.id.in_(select(ReviewItemRow.form_id).where(ReviewItemRow.code == text.strip())),
     )
 
 
-def _form_conditions(filters: QueueFilters, *, open_only: bool = True) -> list[Any]:
+def _form_conditions(filters: QueueFilters, dialect: str, *, open_only: bool = True) -> list[Any]:
     """WHERE conditions on ``forms`` for a filter. ``open_only=False``: a check filter
     matches items open or closed (progress counts a form after its approval closed it)."""
     conditions: list[Any] = []
@@ -231,15 +238,15 @@ def _form_conditions(filters: QueueFilters, *, open_only: bool = True) -> list[A
         items = _item_filter(filters)[(0 if open_only else 1) :]
         conditions.append(FormRow.id.in_(select(ReviewItemRow.form_id).where(*items)))
     if filters.search:
-        conditions.append(_search(filters.search))
+        conditions.append(_search(filters.search, dialect))
     return conditions
 
 
-def _row_query(filters: QueueFilters) -> Select[FormRow, str]:
+def _row_query(filters: QueueFilters, dialect: str) -> Select[FormRow, str]:
     return (
         select(FormRow, DocumentRow.path)
         .join(DocumentRow, DocumentRow.id == FormRow.document_id)
-        .where(*_form_conditions(filters))
+        .where(*_form_conditions(filters, dialect))
     )
 
 
@@ -300,7 +307,7 @@ def queue_page(
     """One page of the queue: the ``size`` forms after ``after`` (or before
     ``before``), in queue order. Keyset pagination: each page is one index
     range scan, whatever page it is and however big the store."""
-    query = _row_query(filters or QueueFilters())
+    query = _row_query(filters or QueueFilters(), store.engine.dialect.name)
     with store.read() as session:
         if before is not None:
             found = _rows(session, query.where(_before(before)).order_by(*(c.desc() for c in ORDER)).limit(size + 1))
@@ -320,7 +327,7 @@ def queue(store: Store, filters: QueueFilters | None = None) -> list[QueueRow]:
     """Every form matching ``filters``, in queue order (scripts and tests;
     the app pages through ``queue_page``)."""
     with store.read() as session:
-        return _rows(session, _row_query(filters or QueueFilters()).order_by(*ORDER))
+        return _rows(session, _row_query(filters or QueueFilters(), store.engine.dialect.name).order_by(*ORDER))
 
 
 @dataclass(frozen=True)
@@ -348,7 +355,7 @@ def progress(store: Store, filters: QueueFilters | None = None) -> Progress:
     query = (
         select(FormRow.status, func.count())
         .where(FormRow.status.in_(("needs_review", "approved", "rejected")))
-        .where(*_form_conditions(every_status, open_only=False))
+        .where(*_form_conditions(every_status, store.engine.dialect.name, open_only=False))
         .group_by(FormRow.status)
     )
     with store.read() as session:
@@ -375,7 +382,8 @@ def counts(store: Store, filters: QueueFilters | None = None) -> QueueCounts:
         ).all()
         every_status = QueueFilters("all", filters.code, filters.severity, filters.document, filters.search)
         status_query = select(FormRow.status, func.count()).group_by(FormRow.status)
-        by_status = dict(session.execute(status_query.where(*_form_conditions(every_status, open_only=False))).all())
+        matching = _form_conditions(every_status, store.engine.dialect.name, open_only=False)
+        by_status = dict(session.execute(status_query.where(*matching)).all())
         documents, more = _document_facet(session, filters.document)
     by_code: Counter[str] = Counter()
     by_severity: Counter[str] = Counter()
@@ -432,7 +440,7 @@ def neighbours(store: Store, form_id: int, filters: QueueFilters | None = None) 
     place: Next is the form after where it was. Past the last form, Next goes
     back to the first.
     """
-    conditions = _form_conditions(filters or QueueFilters())
+    conditions = _form_conditions(filters or QueueFilters(), store.engine.dialect.name)
     with store.read() as session:
         form = session.get(FormRow, form_id)
         if form is None:
