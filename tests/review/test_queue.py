@@ -175,3 +175,26 @@ def test_migration_0004_gives_an_older_store_the_same_order(loaded: Store) -> No
         command.downgrade(config, "0003")
         command.upgrade(config, "head")
     assert [(row.form_id, row.sort_key) for row in queue(loaded, QueueFilters(status="all"))] == before
+
+
+def test_the_queue_page_links_walk_every_form_once(loaded: Store) -> None:
+    """The page's own "next page" / "previous page" links (keyset, in the URL) cover the queue."""
+    import html
+    import re
+
+    client = TestClient(create_app(loaded, Settings(), page_size=4), base_url="http://127.0.0.1:8000")
+    expected = [row.form_id for row in queue(loaded)]
+    seen: list[int] = []
+    url = "/"
+    pages = []
+    while url:
+        text = client.get(url).text
+        pages.append(text)
+        seen += [int(n) for n in re.findall(r'<tr class="qrow" id="q(\d+)"', text)]
+        link = re.search(r'id="next-page" href="([^"]+)"', text)
+        url = html.unescape(link.group(1)) if link else ""
+    assert seen == expected and len(pages) > 1
+    back = re.search(r'id="prev-page" href="([^"]+)"', pages[1])
+    assert back is not None
+    first_again = client.get(html.unescape(back.group(1))).text
+    assert re.findall(r'id="q(\d+)"', first_again) == [str(n) for n in expected[:4]]

@@ -54,6 +54,7 @@ from crossfoot.review.export import (
 )
 from crossfoot.review.locks import FormLockedError, claim, guard, holders, take_over
 from crossfoot.review.queue import (
+    PAGE_SIZE,
     STATUSES,
     Progress,
     QueueFilters,
@@ -157,11 +158,16 @@ def _offered_token(request: Request) -> str | None:
 
 
 def create_app(
-    store: Store, settings: Settings, *, fixtures_dir: Path | None = None, access: Access | None = None
+    store: Store,
+    settings: Settings,
+    *,
+    fixtures_dir: Path | None = None,
+    access: Access | None = None,
+    page_size: int = PAGE_SIZE,
 ) -> FastAPI:
     """The app over one store. ``fixtures_dir`` enables "promote to fixture";
     ``access`` sets tokens, named reviewers and trusted hosts (by default:
-    the settings' host and shared token)."""
+    the settings' host and shared token); ``page_size``: forms on a page of the queue."""
     app = FastAPI(title="crossfoot review", docs_url=None, redoc_url=None, openapi_url=None)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     env = _environment()
@@ -327,7 +333,7 @@ def create_app(
                 f"; {refused} left as they were (changed meanwhile, or the check is no longer open)" if refused else ""
             )
         # keyset pagination: a page link carries the key of the last (or first) form shown
-        shown = queue_page(store, filters, after=QueueKey.decode(after), before=QueueKey.decode(before))
+        shown = queue_page(store, filters, after=QueueKey.decode(after), before=QueueKey.decode(before), size=page_size)
         numbers = counts(store, filters)
         return page(
             "queue.html",
