@@ -19,7 +19,9 @@ from crossfoot.review.export import (
     export_items,
     fixture_name,
     iter_export_items,
+    path_base,
     promote,
+    relative_to,
     write_csv,
     write_jsonl,
     write_xlsx,
@@ -71,7 +73,9 @@ def test_csv_has_one_row_per_form_with_the_funding_block(loaded: Store, sample_r
     rows = list(csv.DictReader(io.StringIO(buffer.getvalue())))
     assert len(rows) == len(sample_run[1])
     first = sample_run[1][0]
-    match = next(r for r in rows if r["path"] == first.source.path and r["form_index"] == "0")
+    shown = relative_to(first.source.path, path_base(e.source.path for e in sample_run[1]))
+    assert shown != first.source.path and first.source.path.endswith("/" + shown)  # relative to the input folder
+    match = next(r for r in rows if r["path"] == shown and r["form_index"] == "0")
     assert first.record is not None and first.record.funding.total is not None
     assert Decimal(match["funding.total.executed"]) == first.record.funding.total.executed
     assert match["project_name"] == first.record.project_name
@@ -271,15 +275,125 @@ def test_xlsx_for_a_manager_has_the_audit_trail_and_a_summary(loaded: Store, tmp
     target = tmp_path / "manager.xlsx"
     write_xlsx(export_items(loaded), target, store=loaded)
     book = load_workbook(target)
-    assert book.sheetnames == ["forms", "indicators", "audit", "summary"]
+    assert book.sheetnames == ["forms", "indicators", "decisions", "discrepancies", "changes", "audit", "summary"]
     audit = list(book["audit"].iter_rows(values_only=True))
     assert audit[0][:5] == ("id", "at", "form_id", "reviewer", "action")
     approvals = [row for row in audit[1:] if row[4] == "approve"]
     assert [(row[2], row[3]) for row in approvals] == [(form_id, "ann")]
     assert isinstance(approvals[0][1], datetime)
-    summary = dict(book["summary"].iter_rows(values_only=True))
+    lines = list(book["summary"].iter_rows(values_only=True))
+    summary = dict(line[:2] for line in lines[: lines.index((None,) * len(lines[0]))] if line)
     assert summary["forms"] == len(export_items(loaded)) and summary["approved"] == 1
     forms = list(book["forms"].iter_rows(values_only=True))
     header = forms[0]
     approved_row = next(row for row in forms[1:] if row[0] == form_id)
     assert isinstance(approved_row[header.index("reviewed_at")], datetime)
+
+
+def sheet(book: object, title: str) -> list[dict[str, object]]:
+    rows = list(book[title].iter_rows(values_only=True))  # type: ignore[index]
+    return [dict(zip(rows[0], row, strict=False)) for row in rows[1:]]
+
+
+def test_the_manager_export_has_decisions_discrepancies_and_changes(loaded: Store, tmp_path: Path) -> None:
+    """Issue 11, item 14: every decision (who, when, why); each discrepancy an
+    approved form keeps (printed vs expected); each changed value (old -> new,
+    by whom, why); a summary by check; dates as dates; relative paths."""
+    from openpyxl import load_workbook
+
+    rows = queue(loaded)
+    # one form with a value changed, then approved; one approved as printed; one rejected
+    fixed = rows[0]
+    old = form_view(loaded, fixed.form_id).record["department"]  # type: ignore[index]
+    save_field(loaded, fixed.form_id, "department", "某某局", version=fixed.version, reviewer="ann", reason="scan typo")
+    fixed_items = len(form_view(loaded, fixed.form_id).open_items)  # closed by the approval below
+    set_status(loaded, fixed.form_id, "approve", version=fixed.version + 1, reviewer="ann")
+    kept = next(
+        r
+        for r in queue(loaded)
+        if r.form_id != fixed.form_id and any(i.severity == "error" for i in form_view(loaded, r.form_id).open_items)
+    )
+    kept_view = form_view(loaded, kept.form_id)
+    reason = "the total is misprinted"
+    set_status(loaded, kept.form_id, "approve", version=kept.version, reviewer="bob", reason=reason, as_printed=True)
+    rejected = next(r for r in queue(loaded) if r.form_id not in (fixed.form_id, kept.form_id))
+    set_status(loaded, rejected.form_id, "reject", version=rejected.version, reviewer="cai", reason="not a form")
+    target = tmp_path / "manager.xlsx"
+    write_xlsx(export_items(loaded), target, store=loaded)
+    book = load_workbook(target)
+
+    decisions = sheet(book, "decisions")
+    assert [(d["form_id"], d["decision"], d["reviewer"]) for d in decisions] == [
+        (fixed.form_id, "approve", "ann"),
+        (kept.form_id, "approve", "bob"),
+        (rejected.form_id, "reject", "cai"),
+    ]
+    assert decisions[2]["reason"] == "not a form" and reason in str(decisions[1]["reason"])
+    assert all(isinstance(d["at"], datetime) for d in decisions)
+    base = path_base(r.path for r in rows)
+    assert base and {d["path"] for d in decisions} <= {relative_to(r.path, base) for r in rows}
+    assert not any(str(d["path"]).startswith(base) for d in decisions)
+
+    discrepancies = [d for d in sheet(book, "discrepancies") if d["form_id"] == kept.form_id]
+    errors = [fv.finding for fv in kept_view.findings if fv.finding.severity.value == "error"]
+    assert errors and len(discrepancies) == len(errors)
+    for finding, row in zip(errors, discrepancies, strict=True):
+        assert row["check"] == finding.code
+        assert Decimal(str(row["printed"])) == Decimal(str(finding.printed))  # amounts as numbers
+        assert Decimal(str(row["expected"])) == Decimal(str(finding.expected))
+        assert row["approved_by"] == "bob" and isinstance(row["approved_at"], datetime)
+        assert reason in str(row["reason"])
+    assert {d["form_id"] for d in sheet(book, "discrepancies")} <= {fixed.form_id, kept.form_id}  # approved only
+
+    (change,) = sheet(book, "changes")
+    assert (change["form_id"], change["field"], change["reviewer"], change["reason"]) == (
+        fixed.form_id,
+        "department",
+        "ann",
+        "scan typo",
+    )
+    assert (change["old_value"], change["new_value"], change["action"]) == (old, "某某局", "edit")
+    assert isinstance(change["at"], datetime)
+
+    summary = list(book["summary"].iter_rows(values_only=True))
+    table_at = summary.index(("check", "open", "approved as printed", "fixed", "rejected", "superseded"))
+    by_check = {line[0]: line[1:] for line in summary[table_at + 1 :]}
+    approved_as_printed = sum(counts[1] for counts in by_check.values())
+    assert approved_as_printed == len(kept_view.open_items) + fixed_items
+    assert sum(counts[3] for counts in by_check.values()) >= len(rejected.codes) >= 1
+    assert sum(counts[0] for counts in by_check.values()) == sum(len(r.codes) for r in queue(loaded, None))
+
+
+def test_paths_are_relative_to_the_common_folder() -> None:
+    assert path_base(["in/a/x.txt", "in/b/y.txt"]) == "in"
+    assert path_base(["/data/run/x.txt"]) == "/data/run"
+    assert path_base(["x.txt", "y.txt"]) == ""
+    assert path_base(["/abs/x.txt", "rel/y.txt"]) == ""
+    assert relative_to("in/a/x.txt", "in") == "a/x.txt"
+    assert relative_to("elsewhere/x.txt", "in") == "elsewhere/x.txt"
+
+
+def test_a_relative_input_folder_matches_the_absolute_paths_a_run_stored(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    assert relative_to(str(tmp_path / "in" / "a" / "x.txt"), "in") == "a/x.txt"
+
+
+def test_export_relative_to_the_folder_the_run_was_given(loaded: Store, db_url: str, tmp_path: Path) -> None:
+    """``crossfoot export --relative-to DIR``: paths in the CSV are relative to DIR."""
+    from typer.testing import CliRunner
+
+    from crossfoot.cli import app
+
+    paths = {item.document.path for item in export_items(loaded)}
+    parent = str(Path(next(iter(paths))).parent.parent)  # the folder above the documents' own
+    target = tmp_path / "forms.csv"
+    args = ["export", "--db", db_url, "--format", "csv", "-o", str(target), "--relative-to", parent]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0, result.output
+    text = target.read_text(encoding="utf-8")
+    assert text.startswith("\ufeff")  # a BOM so Excel shows the Chinese
+    shown = {row["path"] for row in csv.DictReader(io.StringIO(text.lstrip("\ufeff")))}
+    assert shown == {relative_to(path, parent) for path in paths}
+    assert all("/" in path and not path.startswith(parent) for path in shown)  # the documents' folder kept

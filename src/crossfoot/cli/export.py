@@ -47,12 +47,21 @@ def export(
     status: Annotated[Status, typer.Option(help="which forms")] = "all",
     format: Annotated[Format, typer.Option("--format", "-f", help="jsonl (envelopes), csv (forms) or xlsx")] = "jsonl",
     output: Annotated[Path | None, typer.Option("-o", "--output", help="file to write [default: stdout]")] = None,
+    relative_to: Annotated[
+        Path | None,
+        typer.Option(
+            "--relative-to",
+            help="the input folder the run was given: CSV/XLSX paths are shown relative to it "
+            "[default: the documents' common folder]",
+        ),
+    ] = None,
 ) -> None:
     """Export the store's current records.
 
     jsonl: one envelope per form (what `extract` writes, plus meta.review);
-    csv: one row per form; xlsx: a forms sheet and an indicators sheet, with
-    numbers as numbers.
+    csv: one row per form (with a UTF-8 BOM); xlsx: the manager's workbook
+    (forms, indicators, decisions, discrepancies, changes, audit, summary),
+    numbers as numbers and times as dates.
     """
     require_review_extra()
     from crossfoot.review.export import ExportItem, iter_export_items, write_csv, write_jsonl, write_xlsx
@@ -73,13 +82,14 @@ def export(
     text_writer: Callable[..., None] = write_csv if format == "csv" else write_jsonl
     try:
         with Store(settings.db_url, must_exist=True) as store:
-            items = counted(iter_export_items(store, status))
+            base = None if relative_to is None else str(relative_to)
+            items = counted(iter_export_items(store, status, base=base))
             if output is None:
                 text_writer(items, sys.stdout)
             else:
                 with _replacing(output) as temporary:
                     if format == "xlsx":
-                        write_xlsx(items, temporary, store=store)
+                        write_xlsx(items, temporary, store=store, base=base)
                     else:
                         # a BOM so Excel reads the CSV's Chinese as UTF-8 (issue 11, item 14)
                         encoding = "utf-8-sig" if format == "csv" else "utf-8"

@@ -53,7 +53,19 @@ from crossfoot.review.export import (
     write_xlsx,
 )
 from crossfoot.review.images import SourceImages, served_roots, source_of
-from crossfoot.review.queue import STATUSES, QueueFilters, counts, neighbours, progress, queue, recent_activity
+from crossfoot.review.locks import FormLockedError, claim, guard, holders, take_over
+from crossfoot.review.queue import (
+    PAGE_SIZE,
+    STATUSES,
+    Progress,
+    QueueFilters,
+    QueueKey,
+    counts,
+    neighbours,
+    progress,
+    queue_page,
+    recent_activity,
+)
 from crossfoot.review.store import Store, StoreBusyError
 from crossfoot.review.view import (
     FUNDING_COLUMN_LABELS,
@@ -148,11 +160,16 @@ def _offered_token(request: Request) -> str | None:
 
 
 def create_app(
-    store: Store, settings: Settings, *, fixtures_dir: Path | None = None, access: Access | None = None
+    store: Store,
+    settings: Settings,
+    *,
+    fixtures_dir: Path | None = None,
+    access: Access | None = None,
+    page_size: int = PAGE_SIZE,
 ) -> FastAPI:
     """The app over one store. ``fixtures_dir`` enables "promote to fixture";
     ``access`` sets tokens, named reviewers and trusted hosts (by default:
-    the settings' host and shared token)."""
+    the settings' host and shared token); ``page_size``: forms on a page of the queue."""
     app = FastAPI(title="crossfoot review", docs_url=None, redoc_url=None, openapi_url=None)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     env = _environment()
@@ -220,6 +237,20 @@ def create_app(
             return named
         return reviewer or request.cookies.get(REVIEWER_COOKIE)
 
+    def enforce(form_id: int, name: str | None) -> None:
+        """Refuse a change to a form another reviewer has open (409 until they take it over).
+
+        Only with named reviewers, whose name comes from their token: a typed
+        name is anyone's to type, so without them the lock is advisory (the
+        banner and the page's disabled buttons), not a refusal the server
+        could not back."""
+        if rules.named:
+            guard(store, form_id, name)
+
+    def viewer(request: Request) -> str | None:
+        """Who is looking (for presence): the token's name, else the name the browser keeps."""
+        return who(request, None)
+
     def is_htmx(request: Request) -> bool:
         return request.headers.get("hx-request") == "true"
 
@@ -250,6 +281,16 @@ def create_app(
     ) -> Response:
         if isinstance(exc, StoreBusyError):
             return busy(request, exc)
+        if isinstance(exc, FormLockedError):  # someone else has the form open: read-only until taken over
+            if is_htmx(request):
+                return page("_flash.html", 409, {"HX-Retarget": "#flash", "HX-Reswap": "innerHTML"}, error=exc.message)
+            return page(
+                "message.html",
+                409,
+                title="Someone else is reviewing this form",
+                message=exc.message,
+                back=f"/forms/{form_id}",
+            )
         if isinstance(exc, ConflictError):
             conflict = conflict_view(store, form_id, seen if seen is not None else exc.current_version - 1, field, mine)
             if is_htmx(request):
@@ -272,29 +313,37 @@ def create_app(
         return {"status": "ok"}
 
     @app.get("/", response_class=HTMLResponse)
-    def queue_page(
+    def queue_view(
         request: Request,
         status: str = "needs_review",
         code: str | None = None,
         severity: str | None = None,
         document: int | None = None,
+        q: str | None = None,
+        after: str | None = None,
+        before: str | None = None,
         msg: str | None = None,
         of: int | None = None,
         n: int | None = None,
         refused: int = 0,
     ) -> HTMLResponse:
-        filters = QueueFilters(status=status, code=code or None, severity=severity or None, document=document)
+        search = (q or "").strip()[:200] or None
+        filters = QueueFilters(status, code or None, severity or None, document, search)
         text = MESSAGES.get(msg or "")
         if msg == "bulk" and n is not None:
             text = f"Approved {n} form{'s' if n != 1 else ''} as printed" + (
                 f"; {refused} left as they were (changed meanwhile, or the check is no longer open)" if refused else ""
             )
-        rows = queue(store, filters)
+        # keyset pagination: a page link carries the key of the last (or first) form shown
+        shown = queue_page(store, filters, after=QueueKey.decode(after), before=QueueKey.decode(before), size=page_size)
+        numbers = counts(store, filters)
         return page(
             "queue.html",
-            rows=rows,
-            progress=progress(store, filters),
-            counts=counts(store, filters),
+            rows=shown.rows,
+            shown=shown,
+            reviewing=holders(store, [row.form_id for row in shown.rows]),
+            progress=Progress.of(numbers.by_status),
+            counts=numbers,
             activity=recent_activity(store),
             filters=filters,
             message=text,
@@ -304,7 +353,7 @@ def create_app(
 
     @app.get("/next")
     def next_item() -> RedirectResponse:
-        rows = queue(store)
+        rows = queue_page(store, size=1).rows
         return RedirectResponse(f"/forms/{rows[0].form_id}" if rows else "/?msg=", status_code=303)
 
     @app.get("/forms/{form_id}", response_class=HTMLResponse)
@@ -315,8 +364,10 @@ def create_app(
         except StoreError as exc:
             return page("message.html", 404, title="Not found", message=exc.message, back="/")
         text = MESSAGES.get(msg or "")
+        held = claim(store, form_id, viewer(request))  # opening the form claims it (or says who has it)
         return page(
             "form.html",
+            presence=held,
             # never from the browser's cache: Back must not show a stale page that can act
             headers={"Cache-Control": "no-store"},
             view=view,
@@ -363,6 +414,7 @@ def create_app(
         action = "unprinted" if unprinted else "edit"
         try:
             name = who(request, reviewer)
+            enforce(form_id, name)
             save_field(store, form_id, field, value, version=version, reviewer=name, reason=reason, action=action)
         except StoreError as exc:
             return problem(request, form_id, exc, version, field, value)
@@ -378,6 +430,7 @@ def create_app(
         reviewer: Annotated[str | None, Form()] = None,
     ) -> Response:
         try:
+            enforce(form_id, who(request, reviewer))
             apply_repair(store, form_id, field, version=version, reviewer=who(request, reviewer), value=value)
         except StoreError as exc:
             # the conflict panel offers exactly the value the reviewer clicked
@@ -403,11 +456,16 @@ def create_app(
         if not picks:
             raise HTTPException(422, "tick the forms to approve first")
         try:
-            outcome = approve_as_printed(store, picks, code=code, reviewer=who(request, reviewer), reason=reason)
+            name = who(request, reviewer)
+            # a form another reviewer has open is left to them (counted as left as it was)
+            locked = holders(store, [form for form, _ in picks]) if rules.named else {}
+            others = {form for form, holder in locked.items() if holder != name}
+            free = [(form, version) for form, version in picks if form not in others]
+            outcome = approve_as_printed(store, free, code=code, reviewer=name, reason=reason)
         except StoreError as exc:
             return page("message.html", 422, title="Not approved", message=exc.message, back="/")
         filters = QueueFilters.parse(queue_filter)
-        query = f"msg=bulk&n={len(outcome.approved)}&refused={len(outcome.refused)}"
+        query = f"msg=bulk&n={len(outcome.approved)}&refused={len(outcome.refused) + len(others)}"
         return RedirectResponse(f"/?{filters.query()}&{query}" if filters.suffix else f"/?{query}", status_code=303)
 
     @app.post("/forms/{form_id}/start", dependencies=guarded)
@@ -418,10 +476,40 @@ def create_app(
         reviewer: Annotated[str | None, Form()] = None,
     ) -> Response:
         try:
+            enforce(form_id, who(request, reviewer))
             start_record(store, form_id, version=version, reviewer=who(request, reviewer))
         except StoreError as exc:
             return problem(request, form_id, exc, version)
         return RedirectResponse(f"/forms/{form_id}", status_code=303)
+
+    @app.post("/forms/{form_id}/presence", dependencies=guarded)
+    def heartbeat(request: Request, form_id: int) -> dict[str, object]:
+        """The open page renews its reviewer's claim (static/presence.js)."""
+        try:
+            held = claim(store, form_id, viewer(request))
+        except StoreError as exc:
+            raise HTTPException(404, exc.message) from exc
+        if held is None:
+            return {"reviewer": None, "read_only": False}
+        return {"reviewer": held.reviewer, "since": held.since.isoformat(), "read_only": held.read_only}
+
+    @app.post("/forms/{form_id}/takeover", dependencies=guarded)
+    def takeover(
+        request: Request,
+        form_id: int,
+        reviewer: Annotated[str | None, Form()] = None,
+        queue_filter: Annotated[str, Form(alias="queue")] = "",
+    ) -> Response:
+        """Take a form over from the reviewer who has it open (audited)."""
+        name = who(request, reviewer)
+        if not name:
+            return page("message.html", 422, title="Not taken over", message="say who you are first", back="/")
+        try:
+            take_over(store, form_id, name)
+        except StoreError as exc:
+            return problem(request, form_id, exc, None)
+        filters = QueueFilters.parse(queue_filter)
+        return RedirectResponse(f"/forms/{form_id}{filters.suffix}", status_code=303)
 
     @app.post("/forms/{form_id}/{action}", dependencies=guarded)
     def decide(
@@ -441,10 +529,12 @@ def create_app(
                 skip(store, form_id, reviewer=who(request, reviewer))
                 return moved_on(form_id, "skipped", filters)
             if action == "undo" and version is not None:
+                enforce(form_id, who(request, reviewer))
                 undo(store, form_id, version=version, reviewer=who(request, reviewer))
                 return RedirectResponse(f"/forms/{form_id}?msg=undone", status_code=303)
             if action == "promote":
                 return _promote(request, form_id, reviewer, override)
+            enforce(form_id, who(request, reviewer))
             if action not in ("approve", "reject", "reopen") or version is None:
                 raise HTTPException(404)
             by = who(request, reviewer)

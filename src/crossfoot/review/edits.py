@@ -24,9 +24,17 @@ from crossfoot.errors import ConflictError, StoreError
 from crossfoot.extract.values import parse_decimal
 from crossfoot.model import FUNDING_COLUMNS, FUNDING_ROWS, RECORD_SCALARS, Finding, Indicator, Record
 from crossfoot.review.audit import append_edit, append_version
-from crossfoot.review.items import close_all, load_findings, open_codes, open_items_for, store_findings, sync_items
+from crossfoot.review.items import (
+    ItemSpec,
+    close_all,
+    load_findings,
+    open_codes,
+    open_items_for,
+    store_findings,
+    sync_items,
+)
 from crossfoot.review.store import Store, bump_version, current_version, get_form
-from crossfoot.review.tables import EditRow, FormRow, RecordVersionRow, utcnow
+from crossfoot.review.tables import EditRow, FormRow, RecordVersionRow, ReviewItemRow, utcnow
 
 __all__ = [
     "RECORD_SCALARS",
@@ -251,6 +259,7 @@ def _write_record(
     record: Record,
     findings: list[Finding],
     reviewer: str,
+    edited: str | None = None,
 ) -> None:
     was = form.status
     reopened = was in ("approved", "rejected")
@@ -268,7 +277,8 @@ def _write_record(
         created_by=reviewer,
     )
     store_findings(session, row.id, findings)
-    sync_items(session, form, open_items_for(findings, None), actor=reviewer, resolution="fixed")
+    wanted = _unsettled(session, form, open_items_for(findings, None), edited)
+    sync_items(session, form, wanted, actor=reviewer, resolution="fixed", requeue=False)
     if reopened:
         append_edit(
             session,
@@ -279,6 +289,31 @@ def _write_record(
             from_version=seen_version,
             to_version=seen_version + 1,
         )
+
+
+def _unsettled(session: Session, form: FormRow, wanted: list[ItemSpec], edited: str | None) -> list[ItemSpec]:
+    """``wanted`` without the items a reviewer already settled (issue 11, item 11).
+
+    An edit re-runs every check; a finding identical to one the reviewer
+    approved as printed (same check, fields and message) on fields the edit
+    did not touch is the same question already answered: it stays closed.
+    One that is open now stays open, and one that names the edited field is
+    asked again.
+    """
+    items = session.scalars(select(ReviewItemRow).where(ReviewItemRow.form_id == form.id)).all()
+    still_open = {(row.kind, row.code, tuple(row.fields)) for row in items if row.closed_at is None}
+    settled = {
+        (row.kind, row.code, tuple(row.fields), row.message)
+        for row in items
+        if row.closed_at is not None and row.resolution == "approved"
+    }
+    return [
+        spec
+        for spec in wanted
+        if spec.key in still_open
+        or (spec.kind, spec.code, spec.fields, spec.message) not in settled
+        or (edited is not None and edited in spec.fields)
+    ]
 
 
 def save_field(
@@ -311,7 +346,7 @@ def save_field(
             return EditOutcome(version=form.version, changed=False)
         record = _validated(_set(previous.record, parts, new_value), path)
         findings = _findings_after_edit(session, form, previous, record, path)
-        _write_record(session, form, version, previous, record, findings, who)
+        _write_record(session, form, version, previous, record, findings, who, edited=path)
         return _audited(session, form, who, action, version, reason, field=path, old=old_value, new=new_value)
 
 
@@ -441,7 +476,7 @@ def _move_status(session: Session, form: FormRow, version: int, status: str, who
     else:
         current = current_version(session, form)
         wanted = open_items_for(load_findings(session, current.id), current.error)
-        sync_items(session, form, wanted, actor=who, resolution="fixed")
+        sync_items(session, form, wanted, actor=who, resolution="fixed", requeue=False)
 
 
 #: what undo can take back: the last value change or decision on a form
@@ -493,7 +528,7 @@ def undo(store: Store, form_id: int, *, version: int, reviewer: str | None) -> E
         now = value_at(previous.record, last.field)
         record = _validated(_set(previous.record, parts, last.old_value), last.field)
         findings = _findings_after_edit(session, form, previous, record, last.field)
-        _write_record(session, form, version, previous, record, findings, who)
+        _write_record(session, form, version, previous, record, findings, who, edited=last.field)
         return _audited(session, form, who, "undo", version, reason, field=last.field, old=now, new=last.old_value)
 
 
@@ -544,10 +579,12 @@ def approve_as_printed(
 
 
 def skip(store: Store, form_id: int, *, reviewer: str | None) -> None:
-    """Note that a reviewer passed over a form; nothing about it changes."""
+    """Note that a reviewer passed over a form; nothing about it changes but
+    its place: it waits at the end of the queue until its next change."""
     who = _reviewer(reviewer)
     with store.write() as session:
         form = get_form(session, form_id)
+        form.queue_skipped = True
         append_edit(
             session, form_id=form.id, reviewer=who, action="skip", from_version=form.version, to_version=form.version
         )

@@ -14,15 +14,16 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
-from pathlib import Path
+from pathlib import Path, PurePath
 from typing import IO, Any
 
 from pydantic import ValidationError
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, defer
 
 from crossfoot.errors import StoreError
@@ -30,7 +31,7 @@ from crossfoot.model import FUNDING_COLUMNS, FUNDING_ROWS, Envelope, Finding, Fo
 from crossfoot.review.edits import RECORD_SCALARS, UNPRINTED_ACTIONS, not_as_printed, value_at
 from crossfoot.review.items import findings_by_version
 from crossfoot.review.store import Store
-from crossfoot.review.tables import DocumentRow, EditRow, FormRow, RecordVersionRow
+from crossfoot.review.tables import DocumentRow, EditRow, FindingRow, FormRow, RecordVersionRow, ReviewItemRow
 from crossfoot.review.view import INDICATOR_COLUMNS
 
 __all__ = [
@@ -73,10 +74,48 @@ class ExportItem:
     form: FormRow
     document: DocumentRow
     envelope: Envelope
+    #: the document's path relative to the input folder (CSV / XLSX; JSONL keeps ``source.path``)
+    relative_path: str = ""
+
+    @property
+    def shown_path(self) -> str:
+        return self.relative_path or self.document.path
 
     @property
     def record(self) -> dict[str, Any] | None:
         return None if self.envelope.record is None else self.envelope.record.model_dump(mode="json")
+
+
+def path_base(paths: Iterable[str]) -> str:
+    """The folder the documents were read from, as far as the store knows: the
+    common parent of their paths ("" when they share none). The store keeps
+    no input folder, so a run over ``samples/`` gives ``samples``."""
+    parents = [PurePath(path).parent for path in paths]
+    if not parents:
+        return ""
+    try:
+        common = PurePath(os.path.commonpath([str(parent) for parent in parents]))
+    except ValueError:  # absolute and relative paths mixed, or different drives
+        return ""
+    return "" if str(common) in (".", "") else str(common)
+
+
+def relative_to(path: str, base: str) -> str:
+    """``path`` without the input folder ``base`` in front (unchanged when outside it).
+    A relative ``base`` also matches the absolute paths a run stored."""
+    if not base:
+        return path
+    for folder in dict.fromkeys((base, os.path.abspath(base))):
+        try:
+            return str(PurePath(path).relative_to(folder))
+        except ValueError:
+            continue
+    return path
+
+
+def store_path_base(session: Session) -> str:
+    """``path_base`` of every document in the store."""
+    return path_base(session.scalars(select(DocumentRow.path)))
 
 
 def _stored_record(form_id: int, data: dict[str, Any] | None) -> Record | None:
@@ -95,8 +134,11 @@ def export_items(store: Store, status: str | None = None) -> list[ExportItem]:
     return list(iter_export_items(store, status))
 
 
-def iter_export_items(store: Store, status: str | None = None, *, form_id: int | None = None) -> Iterator[ExportItem]:
-    """Like ``export_items``, one batch of rows at a time."""
+def iter_export_items(
+    store: Store, status: str | None = None, *, form_id: int | None = None, base: str | None = None
+) -> Iterator[ExportItem]:
+    """Like ``export_items``, one batch of rows at a time. ``base``: the input
+    folder paths are shown relative to (default: the documents' common folder)."""
     with store.read() as session:
         query = (
             select(FormRow, DocumentRow, RecordVersionRow)
@@ -112,6 +154,7 @@ def iter_export_items(store: Store, status: str | None = None, *, form_id: int |
             query = query.where(FormRow.status == status)
         if form_id is not None:
             query = query.where(FormRow.id == form_id)
+        base = store_path_base(session) if base is None else base
         result = session.execute(query.execution_options(yield_per=200))
         for chunk in result.partitions():
             findings = findings_by_version(session, [version_row.id for _, _, version_row in chunk])
@@ -119,6 +162,7 @@ def iter_export_items(store: Store, status: str | None = None, *, form_id: int |
             for form, document, version_row in chunk:
                 item = _item(form, document, version_row, findings.get(version_row.id, []))
                 item.envelope.meta["review"]["not_as_printed"] = unprinted.get(form.id, {})
+                item.relative_path = relative_to(document.path, base)
                 yield item
 
 
@@ -181,7 +225,7 @@ def _form_row(item: ExportItem) -> dict[str, Any]:
         "version": item.form.version,
         "reviewed_by": item.form.reviewed_by,
         "reviewed_at": review["reviewed_at"],
-        "path": item.document.path,
+        "path": item.shown_path,
         "form_index": item.form.form_index,
         "backend": item.form.backend,
     }
@@ -201,7 +245,7 @@ def _indicator_rows(item: ExportItem) -> Iterator[dict[str, Any]]:
     for position, indicator in enumerate(record["indicators"]):
         yield {
             "form_id": item.form.id,
-            "path": item.document.path,
+            "path": item.shown_path,
             "form_index": item.form.form_index,
             "project_name": record["project_name"],
             "position": position,
@@ -232,15 +276,20 @@ def write_csv(items: Iterable[ExportItem], out: IO[str], *, header: bool = True)
         writer.writerow({k: csv_safe(k, v) for k, v in _form_row(item).items()})
 
 
+def _places_format(number: Decimal) -> str:
+    """A number format showing the places the document printed."""
+    exponent = number.as_tuple().exponent
+    places = -exponent if isinstance(exponent, int) and exponent < 0 else 0
+    return "0" if places == 0 else "0." + "0" * places
+
+
 def _cell_value(key: str, value: Any) -> tuple[Any, str | None]:
     """A decimal string becomes a number shown with its printed places."""
     last = key.rsplit(".", 1)[-1]
     if value is None or last not in _NUMERIC or isinstance(value, int):
         return value, None
     number = Decimal(str(value))
-    exponent = number.as_tuple().exponent
-    places = -exponent if isinstance(exponent, int) and exponent < 0 else 0
-    return number, "0" if places == 0 else "0." + "0" * places
+    return number, _places_format(number)
 
 
 def _width(column: str) -> int:
@@ -252,6 +301,60 @@ def _width(column: str) -> int:
 
 #: the ``audit`` sheet: every row of the append-only trail
 AUDIT_COLUMNS = ("id", "at", "form_id", "reviewer", "action", "field", "old_value", "new_value", "reason", "versions")
+#: the ``decisions`` sheet: every approval, rejection, reopening and undone decision
+DECISION_COLUMNS = ("at", "form_id", "path", "form_index", "project_name", "decision", "reviewer", "reason")
+#: the ``discrepancies`` sheet: each broken equation an approved form keeps, as the document prints it
+DISCREPANCY_COLUMNS = (
+    "form_id",
+    "path",
+    "form_index",
+    "project_name",
+    "check",
+    "fields",
+    "printed",
+    "expected",
+    "message",
+    "approved_by",
+    "approved_at",
+    "reason",
+)
+#: the ``changes`` sheet: each value a reviewer changed from what was extracted
+CHANGE_COLUMNS = (
+    "at",
+    "form_id",
+    "path",
+    "form_index",
+    "project_name",
+    "field",
+    "old_value",
+    "new_value",
+    "reviewer",
+    "action",
+    "reason",
+    "not_as_printed",
+)
+#: the summary's table of checks: review items by what became of them
+CHECK_COLUMNS = ("check", "open", "approved as printed", "fixed", "rejected", "superseded")
+_DECISIONS = ("approve", "reject", "reopen")
+_VALUE_CHANGES = ("edit", "correct", "unprinted", "repair", "undo")
+
+
+def _naive(moment: datetime | None) -> datetime | None:
+    """A date cell (UTC): openpyxl takes no time zones."""
+    return None if moment is None else moment.replace(tzinfo=None)
+
+
+def _shown(value: Any) -> Any:
+    """A trail value for a cell: an amount as a number, anything else as text."""
+    if value is None or isinstance(value, int | float):
+        return value
+    if isinstance(value, str):
+        try:
+            number = Decimal(value)
+        except ArithmeticError:
+            return value
+        return number if number.is_finite() else value
+    return json.dumps(value, ensure_ascii=False)
 
 
 def _audit_rows(store: Store) -> Iterator[dict[str, Any]]:
@@ -260,7 +363,7 @@ def _audit_rows(store: Store) -> Iterator[dict[str, Any]]:
         for edit in session.scalars(query):
             yield {
                 "id": edit.id,
-                "at": edit.at.replace(tzinfo=None),  # a date cell (UTC): openpyxl takes no time zones
+                "at": _naive(edit.at),
                 "form_id": edit.form_id,
                 "reviewer": edit.reviewer,
                 "action": edit.action,
@@ -269,6 +372,94 @@ def _audit_rows(store: Store) -> Iterator[dict[str, Any]]:
                 "new_value": None if edit.new_value is None else json.dumps(edit.new_value, ensure_ascii=False),
                 "reason": edit.reason,
                 "versions": f"{edit.from_version}→{edit.to_version}",
+            }
+
+
+def _trail_rows(store: Store, base: str | None, *conditions: Any) -> Iterator[tuple[EditRow, str, int, str]]:
+    """Trail rows matching ``conditions`` with their form's title, index and relative path."""
+    with store.read() as session:
+        base = store_path_base(session) if base is None else base
+        query = (
+            select(EditRow, FormRow.title, FormRow.form_index, DocumentRow.path)
+            .join(FormRow, FormRow.id == EditRow.form_id)
+            .join(DocumentRow, DocumentRow.id == FormRow.document_id)
+            .where(*conditions)
+            .order_by(EditRow.id)
+            .execution_options(yield_per=500)
+        )
+        for edit, title, form_index, path in session.execute(query):
+            yield edit, title, form_index, relative_to(path, base)
+
+
+def _decision_rows(store: Store, base: str | None) -> Iterator[dict[str, Any]]:
+    undone_decision = (EditRow.action == "undo") & EditRow.field.is_(None)
+    for edit, title, form_index, path in _trail_rows(store, base, EditRow.action.in_(_DECISIONS) | undone_decision):
+        yield {
+            "at": _naive(edit.at),
+            "form_id": edit.form_id,
+            "path": path,
+            "form_index": form_index,
+            "project_name": title,
+            "decision": edit.action,
+            "reviewer": edit.reviewer,
+            "reason": edit.reason,
+        }
+
+
+def _change_rows(store: Store, base: str | None) -> Iterator[dict[str, Any]]:
+    changed = (EditRow.action.in_(_VALUE_CHANGES), EditRow.field.is_not(None))
+    for edit, title, form_index, path in _trail_rows(store, base, *changed):
+        yield {
+            "at": _naive(edit.at),
+            "form_id": edit.form_id,
+            "path": path,
+            "form_index": form_index,
+            "project_name": title,
+            "field": edit.field,
+            "old_value": _shown(edit.old_value),
+            "new_value": _shown(edit.new_value),
+            "reviewer": edit.reviewer,
+            "action": edit.action,
+            "reason": edit.reason,
+            "not_as_printed": "yes" if edit.action in UNPRINTED_ACTIONS else "",
+        }
+
+
+def _discrepancy_rows(store: Store, base: str | None) -> Iterator[dict[str, Any]]:
+    """The error findings approved forms keep: the reviewer said the document itself prints them."""
+    with store.read() as session:
+        base = store_path_base(session) if base is None else base
+        reasons = dict(
+            session.execute(
+                select(EditRow.form_id, EditRow.reason).where(EditRow.action == "approve").order_by(EditRow.id)
+            ).all()
+        )  # the latest approval's reason per form
+        query = (
+            select(FormRow, DocumentRow.path, FindingRow)
+            .join(DocumentRow, DocumentRow.id == FormRow.document_id)
+            .join(
+                RecordVersionRow,
+                (RecordVersionRow.form_id == FormRow.id) & (RecordVersionRow.number == FormRow.record_number),
+            )
+            .join(FindingRow, FindingRow.record_version_id == RecordVersionRow.id)
+            .where(FormRow.status == "approved", FindingRow.severity == "error")
+            .order_by(DocumentRow.path, FormRow.form_index, FormRow.backend, FindingRow.position)
+            .execution_options(yield_per=500)
+        )
+        for form, path, finding in session.execute(query):
+            yield {
+                "form_id": form.id,
+                "path": relative_to(path, base),
+                "form_index": form.form_index,
+                "project_name": form.title,
+                "check": finding.code,
+                "fields": " ".join(finding.fields),
+                "printed": _shown(finding.printed),
+                "expected": _shown(finding.expected),
+                "message": finding.message,
+                "approved_by": form.reviewed_by,
+                "approved_at": _naive(form.reviewed_at),
+                "reason": reasons.get(form.id),
             }
 
 
@@ -283,11 +474,31 @@ def _summary_rows(store: Store) -> list[tuple[str, Any]]:
     return rows
 
 
-def write_xlsx(items: Iterable[ExportItem], path: Path, *, store: Store | None = None) -> None:
+def _check_rows(store: Store) -> list[tuple[Any, ...]]:
+    """Per check: its review items open, approved as printed, fixed, rejected, superseded."""
+    outcome = func.coalesce(ReviewItemRow.resolution, "open")
+    with store.read() as session:
+        found = session.execute(
+            select(ReviewItemRow.code, outcome, func.count()).group_by(ReviewItemRow.code, outcome)
+        ).all()
+    table: dict[str, dict[str, int]] = {}
+    for code, resolution, n in found:
+        table.setdefault(code, {})[resolution] = n
+    keys = ("open", "approved", "fixed", "rejected", "superseded")
+    return [(code, *(table[code].get(key, 0) for key in keys)) for code in sorted(table)]
+
+
+def write_xlsx(items: Iterable[ExportItem], path: Path, *, store: Store | None = None, base: str | None = None) -> None:
     """A workbook with a ``forms`` sheet and an ``indicators`` sheet, written
-    as a stream (openpyxl's write-only mode). With ``store``, also an
-    ``audit`` sheet (the whole trail, times as dates) and a ``summary`` sheet
-    (forms by status, open items by check): what a manager is handed."""
+    as a stream (openpyxl's write-only mode). With ``store``, what a manager
+    is handed (issue 11, item 14): also ``decisions`` (every approval,
+    rejection, reopening: who, when, why), ``discrepancies`` (each broken
+    equation an approved form keeps as printed: printed vs expected),
+    ``changes`` (each value changed from the extraction: old -> new, by
+    whom, why), ``audit`` (the whole trail) and ``summary`` (forms by
+    status, open items, and per check what became of its items). Times are
+    date cells (UTC); paths are relative to the input folder ``base``
+    (default: the documents' common folder)."""
     try:
         from openpyxl import Workbook  # type: ignore[import-untyped,unused-ignore]
         from openpyxl.cell import WriteOnlyCell  # type: ignore[import-untyped,unused-ignore]
@@ -311,13 +522,25 @@ def write_xlsx(items: Iterable[ExportItem], path: Path, *, store: Store | None =
         sheet.append(header)
         written[title] = sheet
 
+    def header_cells(sheet: Any, columns: tuple[str, ...]) -> list[Any]:
+        out = []
+        for column in columns:
+            cell = WriteOnlyCell(sheet, value=column)
+            cell.font = Font(bold=True)
+            out.append(cell)
+        return out
+
     def cells(sheet: Any, columns: tuple[str, ...], row: dict[str, Any]) -> list[Any]:
         out = []
         for column in columns:
             value, number_format = _cell_value(column, row.get(column))
             if column == "reviewed_at" and isinstance(value, str):
-                value = datetime.fromisoformat(value).replace(tzinfo=None)  # a date cell (UTC)
+                value = datetime.fromisoformat(value)
+            if isinstance(value, datetime):
+                value = value.replace(tzinfo=None)  # a date cell (UTC): openpyxl takes no time zones
                 number_format = "yyyy-mm-dd hh:mm:ss"
+            elif isinstance(value, Decimal) and number_format is None:
+                number_format = _places_format(value)
             cell = WriteOnlyCell(sheet, value=value)
             if isinstance(value, str):
                 cell.data_type = "s"  # text is text, even when it starts with "="
@@ -332,17 +555,25 @@ def write_xlsx(items: Iterable[ExportItem], path: Path, *, store: Store | None =
             for indicator in _indicator_rows(item):
                 written["indicators"].append(cells(written["indicators"], INDICATOR_SHEET_COLUMNS, indicator))
         if store is not None:
-            audit = book.create_sheet("audit")
-            written["audit"] = audit
-            audit.append([WriteOnlyCell(audit, value=column) for column in AUDIT_COLUMNS])
-            for row in _audit_rows(store):
-                line = cells(audit, AUDIT_COLUMNS, row)
-                line[1].number_format = "yyyy-mm-dd hh:mm:ss"
-                audit.append(line)
-            summary = book.create_sheet("summary")
-            written["summary"] = summary
+            manager = (
+                ("decisions", DECISION_COLUMNS, _decision_rows(store, base)),
+                ("discrepancies", DISCREPANCY_COLUMNS, _discrepancy_rows(store, base)),
+                ("changes", CHANGE_COLUMNS, _change_rows(store, base)),
+                ("audit", AUDIT_COLUMNS, _audit_rows(store)),
+            )
+            for title, columns, rows in manager:
+                sheet = written[title] = book.create_sheet(title)
+                sheet.freeze_panes = "A2"
+                sheet.append(header_cells(sheet, columns))
+                for row in rows:
+                    sheet.append(cells(sheet, columns, row))
+            summary = written["summary"] = book.create_sheet("summary")
             for label, number in _summary_rows(store):
                 summary.append([WriteOnlyCell(summary, value=label), WriteOnlyCell(summary, value=number)])
+            summary.append([])
+            summary.append(header_cells(summary, CHECK_COLUMNS))
+            for line in _check_rows(store):
+                summary.append([WriteOnlyCell(summary, value=value) for value in line])
     except BaseException:
         for sheet in written.values():
             sheet.close()  # finish openpyxl's half-written sheet streams quietly

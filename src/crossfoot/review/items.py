@@ -23,7 +23,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from crossfoot.model import Finding, Repair, Severity
-from crossfoot.review.tables import FindingRow, FormRow, ReviewItemRow, utcnow
+from crossfoot.review.tables import DocumentRow, FindingRow, FormRow, ReviewItemRow, utcnow
 
 __all__ = [
     "DISAGREEMENT",
@@ -41,6 +41,8 @@ DISAGREEMENT = "backend_disagreement"
 FAILURE_CODE = "extraction_failed"
 DOUBTFUL_CODE = "ocr_low_confidence"
 RANKS = {"failure": 0, "error": 1, "disagreement": 2, "doubtful": 3}
+#: the queue rank of a form with nothing open: after every form with an item
+NO_ITEMS_RANK = 9
 
 
 @dataclass(frozen=True)
@@ -94,12 +96,25 @@ def open_codes(session: Session, form_id: int) -> set[str]:
     )
 
 
-def sync_items(session: Session, form: FormRow, wanted: list[ItemSpec], *, actor: str, resolution: str) -> int:
+def sync_items(
+    session: Session, form: FormRow, wanted: list[ItemSpec], *, actor: str, resolution: str, requeue: bool = True
+) -> int:
     """Close open items no longer wanted (with ``resolution``), open new ones.
 
     An item still wanted stays open with its refreshed message. Returns how
     many were opened.
+
+    Also keeps the form's place in the queue (``forms.queue_*``): every change
+    to a form passes here, so a skip ends with it. ``requeue`` (a run loading
+    the form; the default, so the loader needs no code of its own) also sets
+    the urgency and document path the queue sorts by; a reviewer's change
+    passes ``requeue=False`` so the form keeps its place while they work
+    through the queue (issue 11, item 7).
     """
+    form.queue_skipped = False
+    if requeue:
+        form.queue_rank = min((spec.rank for spec in wanted), default=NO_ITEMS_RANK)
+        form.queue_path = session.scalar(select(DocumentRow.path).where(DocumentRow.id == form.document_id)) or ""
     open_rows = session.scalars(
         select(ReviewItemRow).where(ReviewItemRow.form_id == form.id, ReviewItemRow.closed_at.is_(None))
     ).all()
@@ -137,8 +152,8 @@ def sync_items(session: Session, form: FormRow, wanted: list[ItemSpec], *, actor
 
 
 def close_all(session: Session, form: FormRow, *, actor: str, resolution: str) -> None:
-    """Close every open item of a form (approve, reject)."""
-    sync_items(session, form, [], actor=actor, resolution=resolution)
+    """Close every open item of a form (approve, reject): a decision, which keeps its place."""
+    sync_items(session, form, [], actor=actor, resolution=resolution, requeue=False)
 
 
 def store_findings(session: Session, record_version_id: int, findings: list[Finding]) -> None:

@@ -23,7 +23,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 __all__ = [
@@ -31,12 +31,16 @@ __all__ = [
     "DocumentRow",
     "EditRow",
     "FindingRow",
+    "FormLockRow",
     "FormRow",
     "RecordVersionRow",
     "ReviewItemRow",
     "RunRow",
     "utcnow",
 ]
+
+#: the queue's order after the status: skipped last, most urgent first, then document and form
+QUEUE_COLUMNS = ("queue_skipped", "queue_rank", "queue_path", "form_index", "backend", "id")
 
 #: JSON where Python ``None`` means SQL NULL, not the JSON literal ``null``.
 NullableJSON = JSON(none_as_null=True)
@@ -69,7 +73,15 @@ class FormRow(Base):
     """One form of one document as read by one backend."""
 
     __tablename__ = "forms"
-    __table_args__ = (UniqueConstraint("document_id", "form_index", "backend", name="uq_forms_key"),)
+    __table_args__ = (
+        UniqueConstraint("document_id", "form_index", "backend", name="uq_forms_key"),
+        # the queue's order (``queue.QUEUE_ORDER``) inside a status, and across all of them:
+        # a page of the queue and a form's neighbours are index range scans, whatever the size
+        Index("ix_forms_queue", "status", *QUEUE_COLUMNS),
+        Index("ix_forms_queue_all", *QUEUE_COLUMNS),
+        # the side bar's documents with the most forms waiting, from the index alone
+        Index("ix_forms_status_document", "status", "document_id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     document_id: Mapped[int] = mapped_column(ForeignKey("documents.id"), index=True)
@@ -89,6 +101,14 @@ class FormRow(Base):
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
     reviewed_by: Mapped[str | None] = mapped_column(String(200))
     reviewed_at: Mapped[datetime | None] = mapped_column()
+    #: The queue's sort key, denormalised so the database can index it
+    #: (issue 11, items 7 and 9): passed over by a skip (cleared by the next
+    #: change), the urgency the form entered the queue with (set when a run
+    #: loads it, never by a reviewer's edit, so the queue does not reorder under
+    #: the reviewer), and the document's path. ``items.sync_items`` keeps them.
+    queue_skipped: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    queue_rank: Mapped[int] = mapped_column(Integer, default=9, server_default="9")
+    queue_path: Mapped[str] = mapped_column(Text, default="", server_default="")
 
 
 class RecordVersionRow(Base):
@@ -137,7 +157,13 @@ class ReviewItemRow(Base):
     or a failed extraction. Open while ``closed_at`` is null."""
 
     __tablename__ = "review_items"
-    __table_args__ = (Index("ix_review_items_open", "form_id", "closed_at"),)
+    __table_args__ = (
+        Index("ix_review_items_open", "form_id", "closed_at"),
+        # the queue's check and severity counts of open items, from the index alone
+        Index("ix_review_items_facets", "closed_at", "severity", "code"),
+        # the forms of a check (open, or open and closed) for the check filter, from the index alone
+        Index("ix_review_items_code_form", "code", "closed_at", "form_id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     form_id: Mapped[int] = mapped_column(ForeignKey("forms.id"))
@@ -193,3 +219,19 @@ class RunRow(Base):
     backends: Mapped[str] = mapped_column(String(200), default="")
     crossfoot_version: Mapped[str] = mapped_column(String(32), default="")
     summary: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+
+class FormLockRow(Base):
+    """Who has a form open (issue 11, item 13): a soft lock with an expiry.
+
+    One row per form, renewed while the reviewer's page is open; a lock past
+    ``expires_at`` is free. Presence, not a change to the form: taking a form
+    over is what the audit trail records (an ``EditRow`` "takeover").
+    """
+
+    __tablename__ = "form_locks"
+
+    form_id: Mapped[int] = mapped_column(ForeignKey("forms.id"), primary_key=True)
+    reviewer: Mapped[str] = mapped_column(String(200))
+    since: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column()
