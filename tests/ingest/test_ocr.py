@@ -28,7 +28,7 @@ NUMERIC_TARGET = 0.98
 
 @pytest.fixture(autouse=True)
 def _ocr_stack() -> None:
-    need(has_module("rapidocr_onnxruntime") and has_module("cv2"), "pip install 'crossfoot[ocr]'")
+    need(has_module("rapidocr") and has_module("cv2"), "pip install 'crossfoot[ocr]'")
 
 
 def _score(scorer: ModuleType, kind: str, name: str, settings: Settings) -> tuple[float, list[str], object]:

@@ -121,6 +121,36 @@ def _recover_missed(geometry: PageGeometry, boxes: list[Box], engine: OcrEngine)
     return found
 
 
+def _shifted(box: Box, dx: float, dy: float) -> Box:
+    rect = Rect(box.rect.x0 + dx, box.rect.top + dy, box.rect.x1 + dx, box.rect.bottom + dy)
+    return Box(box.text, rect, box.confidence, tuple(_shifted(part, dx, dy) for part in box.parts))
+
+
+def _read_page(image: Any, engine: OcrEngine) -> list[Box]:
+    """The engine's text items on the page.
+
+    A detector can pass over a lone short line on an otherwise blank page (a
+    page number, a grade printed alone on a last page): PP-OCRv6 finds 第1页
+    at the foot of an empty A4 page only once the page is cut down to the
+    part that holds ink. So an empty reading is tried once more on that part.
+    """
+    from crossfoot.ingest.ocr_grid import ink_box
+
+    boxes = engine.read(image)
+    if boxes:
+        return boxes
+    height, width = image.shape[:2]
+    ink = ink_box(image, Rect(0.0, 0.0, float(width), float(height)), min_height=4)
+    if ink is None:
+        return []
+    margin = max(16, int(ink.height))
+    top, left = max(0, int(ink.top) - margin), max(0, int(ink.x0) - margin)
+    crop = image[top : int(ink.bottom) + margin, left : int(ink.x1) + margin]
+    if crop.shape[0] >= height and crop.shape[1] >= width:
+        return []  # the ink fills the page: nothing smaller to try
+    return [_shifted(box, left, top) for box in engine.read(crop)]
+
+
 #: marks that never stand alone in these forms; a point and a colon may be
 #: the middle of a number split in two ("100 . 00"), a 。 a lone zero
 _SPECK_MARKS = frozenset("，,、·：;；'`\"")
@@ -244,7 +274,7 @@ def ocr_page(image: Any, settings: Settings, *, number: int = 1, scale: float = 
     started = time.perf_counter()
     engine = engine_for(settings, threads)
     geometry = analyse_page(image)
-    boxes = [box for box in engine.read(geometry.image) if not _speck(box)]
+    boxes = [box for box in _read_page(geometry.image, engine) if not _speck(box)]
     recovered = _recover_missed(geometry, boxes, engine)
     boxes = _stacked_labels(geometry, boxes + recovered, engine)
     rows = page_rows(PageText(boxes=boxes, cells=geometry.cells, tolerance=geometry.tolerance))
