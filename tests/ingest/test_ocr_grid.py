@@ -101,3 +101,21 @@ def test_a_page_without_rulings_is_not_turned() -> None:
 
     texts = [(60, 40 + 60 * i, "项目名称 普陀区块数据建设") for i in range(5)]
     assert estimate_skew(_draw((900, 400), [], texts)) == 0.0
+
+
+def test_a_number_set_flush_against_a_ruling_is_print_and_a_ruling_stub_is_not() -> None:
+    import cv2
+    import numpy as np
+
+    from crossfoot.ingest.layout import Rect
+    from crossfoot.ingest.ocr_grid import ink_box
+
+    cell = Rect(20.0, 20.0, 140.0, 58.0)
+    page = np.full((80, 160), 235, dtype=np.uint8)
+    # what painting a ruling out can leave: a thin line along the cell's left side
+    cv2.line(page, (24, 22), (24, 56), 40, 2)
+    assert ink_box(page, cell, min_height=10) is None
+    # a "0" right-aligned so closely that it runs into the cell's inset
+    cv2.ellipse(page, (130, 39), (6, 9), 0, 0, 360, 40, 2)
+    found = ink_box(page, cell, min_height=10)
+    assert found is not None and 120 <= found.x0 <= 126 and found.x1 >= 134
