@@ -115,10 +115,38 @@ def _recover_missed(geometry: PageGeometry, boxes: list[Box], engine: OcrEngine)
             continue
         top, bottom = max(0, int(ink.top) - pad), int(ink.bottom) + pad
         left, right = max(0, int(ink.x0) - pad), int(ink.x1) + pad
-        read = engine.read_line(geometry.image[top:bottom, left:right])
+        crop = geometry.image[top:bottom, left:right]
+        if ink.height > _WRAPPED_LINES * typical:
+            # a label wrapped inside its cell (项目名 / 称) is two lines, and
+            # one line's recognition reads across both: the crop's own lines
+            # are found by detection, top to bottom
+            # (PP-OCRv6's detector is erratic on a small image: the crop is
+            # tried as it is and then on a wide margin)
+            lines = engine.read(crop) or engine.read(_margined(crop, 2 * int(typical)))
+            if lines:
+                lines.sort(key=lambda b: (b.rect.top, b.rect.x0))
+                text = "".join(line.text for line in lines)
+                found.append(Box(text, ink, min(line.confidence or 0.0 for line in lines)))
+                continue
+        read = engine.read_line(crop)
         if read is not None:
             found.append(Box(read[0], ink, read[1]))
     return found
+
+
+#: ink taller than this many detected-item heights, in a cell detection
+#: passed over, is more than one line (an item's box is about 1.6 times the
+#: height of its print: one line of ink is well under one item height)
+_WRAPPED_LINES = 1.1
+
+
+def _margined(crop: Any, margin: int) -> Any:
+    """The crop on a paper-coloured margin: a detector finds nothing at the
+    very edge of its image."""
+    import numpy as np
+
+    paper = int(np.median(crop))
+    return np.pad(crop, margin, mode="constant", constant_values=paper)
 
 
 def _shifted(box: Box, dx: float, dy: float) -> Box:
