@@ -65,12 +65,11 @@ def _max_rss_mib(who: int) -> float:
 
 def in_process(pages: list[Path]) -> None:
     import cv2
-    from rapidocr import RapidOCR
+    from rapidocr_onnxruntime import RapidOCR  # type: ignore[import-untyped]
 
     settings = Settings(workers=1)
     load_cpu, _ = _timed(lambda: engine_for(settings))
-    threads = {f"EngineConfig.onnxruntime.{key}": 1 for key in ("intra_op_num_threads", "inter_op_num_threads")}
-    raw = RapidOCR(params={"Global.log_level": "error", **threads})
+    raw = RapidOCR(intra_op_num_threads=1, inter_op_num_threads=1)
     print(f"model load {load_cpu:.2f} s CPU (once per process)")
     print(f"{'page':<48} {'cpu s':>7} {'wall s':>7} {'raw cpu':>8} {'ratio':>6}")
     ours: list[float] = []

@@ -223,9 +223,9 @@ def test_zoo_gate_on_native_inputs_and_pdfs(tmp_path: Path) -> None:
 def test_zoo_gate_on_scans(tmp_path: Path) -> None:
     """Scans of both PDF renderers, two documents per template: numeric ≥ 0.98."""
     try:
-        import rapidocr  # noqa: F401
+        import rapidocr_onnxruntime  # noqa: F401
     except ImportError:
-        need(False, "the OCR engine (rapidocr)")
+        need(False, "the OCR engine (rapidocr-onnxruntime)")
     done = crossfoot("eval", "--fixtures", "eval/zoo", "--kind", "scan", "--report", tmp_path, "--gate")
     assert done.returncode == 0, done.stdout[-4000:] + done.stderr[-4000:]
 

@@ -50,7 +50,7 @@ def test_a_pdf_without_pages_is_refused(tmp_path: Path) -> None:
 
 @pytest.mark.ocr
 def test_a_pdf_whose_only_page_has_no_text_names_the_page(make_pdf: PdfMaker) -> None:
-    need(has_module("rapidocr"), "pip install 'crossfoot[ocr]'")
+    need(has_module("rapidocr_onnxruntime"), "pip install 'crossfoot[ocr]'")
     # no text layer, so the page goes to OCR, which finds nothing either
     path = make_pdf("blank.pdf", [[]])
     with pytest.raises(EmptyInputError) as caught:
@@ -61,7 +61,7 @@ def test_a_pdf_whose_only_page_has_no_text_names_the_page(make_pdf: PdfMaker) ->
 
 @pytest.mark.ocr
 def test_a_blank_page_between_pages_with_text_is_skipped_with_a_note(make_pdf: PdfMaker) -> None:
-    need(has_module("rapidocr"), "pip install 'crossfoot[ocr]'")
+    need(has_module("rapidocr_onnxruntime"), "pip install 'crossfoot[ocr]'")
     path = make_pdf("gap.pdf", [["财政项目支出绩效自评表", "(2022年度)"], [], ["总分 100 100"]])
     document = load_document(path, Settings(workers=1))
     assert {line.page for line in document.lines if not line.is_blank} == {1, 3}
@@ -89,7 +89,7 @@ def test_a_file_named_png_that_is_not_an_image_is_refused(tmp_path: Path) -> Non
 
 @pytest.mark.ocr
 def test_an_image_with_no_text_names_the_page(tmp_path: Path) -> None:
-    need(has_module("rapidocr"), "pip install 'crossfoot[ocr]'")
+    need(has_module("rapidocr_onnxruntime"), "pip install 'crossfoot[ocr]'")
     from PIL import Image
 
     path = tmp_path / "white.png"
@@ -117,7 +117,7 @@ def test_without_the_ocr_engine_the_error_says_what_to_install(tmp_path: Path, m
 
     path = tmp_path / "scan.png"
     Image.new("L", (200, 100), 255).save(path)
-    monkeypatch.setitem(sys.modules, "rapidocr", None)
+    monkeypatch.setitem(sys.modules, "rapidocr_onnxruntime", None)
     monkeypatch.setattr(ocr, "_ENGINES", {})
     with pytest.raises(ConfigError, match=r"pip install 'crossfoot\[ocr\]'"):
         load_document(path, Settings(workers=1))
@@ -141,7 +141,7 @@ def test_the_cli_reports_a_bad_pdf_and_still_extracts_the_good_file(
 def test_a_scan_with_a_printed_page_number_still_goes_to_ocr(tmp_path: Path) -> None:
     """A text layer of a few characters over a page-sized image is a stamp
     on a scan (第1页), not the page's text."""
-    need(has_module("rapidocr"), "pip install 'crossfoot[ocr]'")
+    need(has_module("rapidocr_onnxruntime"), "pip install 'crossfoot[ocr]'")
     from PIL import Image
     from reportlab.lib.utils import ImageReader
     from reportlab.pdfbase import pdfmetrics

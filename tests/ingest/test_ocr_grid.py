@@ -48,7 +48,7 @@ def test_a_table_printed_without_side_borders_still_has_its_outer_cells() -> Non
 
 
 def test_a_label_printed_down_a_narrow_column_is_read_as_one_line() -> None:
-    need(has_module("rapidocr"), "pip install 'crossfoot[ocr]'")
+    need(has_module("rapidocr_onnxruntime"), "pip install 'crossfoot[ocr]'")
     need(WQY.exists(), "apt-get install fonts-wqy-zenhei")
     from crossfoot.ingest.ocr import ocr_page
 

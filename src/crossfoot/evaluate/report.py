@@ -24,7 +24,7 @@ _PACKAGES = (
     "openai",
     "instructor",
     "pdfplumber",
-    "rapidocr",
+    "rapidocr-onnxruntime",
     "sqlalchemy",
 )
 

@@ -1,9 +1,8 @@
 """The OCR engines behind one small protocol: an image in, text boxes out.
 
-* ``rapidocr`` (default): RapidOCR 3 with the PP-OCRv6 small Chinese models
-  inside the ``rapidocr`` wheel, run offline on ONNX Runtime (no download:
-  the wheel's own model files are found first). Gives a box, the text and a
-  confidence for every character.
+* ``rapidocr`` (default): PP-OCRv4 Chinese models inside the
+  ``rapidocr-onnxruntime`` wheel, run offline on ONNX Runtime. Gives a box,
+  the text and a confidence for every character.
 * ``tesseract``: Debian's ``tesseract-ocr`` with ``chi_sim``, run as a
   command. Weaker on degraded scans; kept as the second opinion and for
   machines where ONNX Runtime is not wanted.
@@ -28,10 +27,6 @@ TESSERACT_HINT = "apt-get install tesseract-ocr tesseract-ocr-chi-sim"
 
 Image = Any  # numpy.ndarray (grey, uint8)
 
-#: the narrowest input the recogniser gets (pixels at 48 px high); see
-#: benchmarks/bench_ocr.py and the note of issue 12 for what it was chosen by
-REC_MIN_WIDTH = 160
-
 
 @runtime_checkable
 class OcrEngine(Protocol):
@@ -49,83 +44,53 @@ class OcrEngine(Protocol):
 
 
 class RapidOcrEngine:
-    """RapidOCR 3 (PP-OCRv6 small, ONNX Runtime), models shipped in the wheel.
-
-    Measured against rapidocr-onnxruntime 1.4.4 (PP-OCRv4) through this same
-    page pipeline on both corpus renderers: 12-23% less CPU per page and
-    fewer misread characters, numbers as exact as before.
-    """
+    """RapidOCR (PP-OCRv4, ONNX Runtime), models shipped in the wheel."""
 
     name = "rapidocr"
 
     def __init__(self, threads: int = 0) -> None:
         try:
-            from rapidocr import RapidOCR
+            from rapidocr_onnxruntime import RapidOCR  # type: ignore[import-untyped]
         except ImportError as exc:
             raise ConfigError(f"the rapidocr OCR engine is not installed: {OCR_HINT}") from exc
-        params: dict[str, Any] = {
-            # the library logs at INFO to stderr; crossfoot's library code is quiet
-            "Global.log_level": "error",
+        options: dict[str, Any] = {
             # recognition sees the page at full size: the default 2000 px
             # would shrink an A4 page at 200 dpi, and small print with it
-            "Global.max_side_len": 4000,
-            # keep weak readings: they become review findings, not silence
-            "Global.text_score": 0.3,
+            "max_side_len": 4000,
             # detection needs less: at most 1600 px a side, about twice as fast
             # as full size on a 200 dpi page and finds the same text here
-            "Det.limit_type": "max",
-            "Det.limit_side_len": 1600,
+            "det_limit_type": "max",
+            "det_limit_side_len": 1600,
+            # keep weak readings: they become review findings, not silence
+            "text_score": 0.3,
             # one text line per run: batches pad every line to the widest one,
             # which cost a third more time on these pages
-            "Rec.rec_batch_num": 1,
-            # The recogniser pads every crop to at least this width (the
-            # library's default is 320 px at 48 px high); most crops here are a
-            # short number, so the padding was half of all recognition work.
-            "Rec.rec_img_shape": [3, 48, REC_MIN_WIDTH],
-            # One thread per session unless the caller gives a page more cores:
-            # onnxruntime's default (every core) cost 1.58x the CPU for 1.13x the
-            # speed here; pages run in parallel in worker processes instead.
-            "EngineConfig.onnxruntime.intra_op_num_threads": max(1, threads),
-            "EngineConfig.onnxruntime.inter_op_num_threads": 1,
+            "rec_batch_num": 1,
         }
-        self._ocr = RapidOCR(params=params)
+        # One thread per session unless the caller gives a page more cores:
+        # onnxruntime's default (every core) cost 1.58x the CPU for 1.13x the
+        # speed here; pages run in parallel in worker processes instead.
+        options["intra_op_num_threads"] = max(1, threads)
+        options["inter_op_num_threads"] = 1
+        self._ocr = RapidOCR(**options)
 
     def read(self, image: Image) -> list[Box]:
         import cv2
 
         colour = cv2.cvtColor(image, cv2.COLOR_GRAY2BGR) if image.ndim == 2 else image
-        # Every switch is given on every call: the library keeps the last
-        # call's switches (a read_line's use_det=False) for the next one.
         # The angle classifier turns a lone "9" or ">=90%" upside down ("6",
         # "%06=<"); a straightened form has no upside-down text to find.
-        result: Any = self._ocr(
-            colour, use_det=True, use_cls=False, use_rec=True, return_word_box=True, return_single_char_box=True
-        )
-        texts = getattr(result, "txts", None)
-        if not texts:
-            return []
-        words = list(getattr(result, "word_results", ()) or ())
-        boxes: list[Box] = []
-        for quad, text, score in zip(result.boxes, texts, result.scores, strict=True):
-            if not str(text).strip():
-                continue
-            # the word lists skip a line that got no character boxes, so they
-            # are matched to their line by text, not by position
-            chars = words[0] if words and _spells(words[0], str(text)) else None
-            if chars is not None:
-                words.pop(0)
-            boxes.append(_rapid_box(quad, str(text), float(score), chars))
-        return boxes
+        result, _ = self._ocr(colour, use_cls=False, return_word_box=True)
+        return [_rapid_box(item) for item in result or [] if str(item[1]).strip()]
 
     def read_line(self, image: Image) -> tuple[str, float] | None:
         import cv2
 
         colour = cv2.cvtColor(image, cv2.COLOR_GRAY2BGR) if image.ndim == 2 else image
-        result: Any = self._ocr(colour, use_det=False, use_cls=False, use_rec=True, return_word_box=False)
-        texts = getattr(result, "txts", None)
-        if not texts:
+        result, _ = self._ocr(colour, use_det=False, use_cls=False)
+        if not result:
             return None
-        text, score = str(texts[0]).strip(), float(result.scores[0])
+        text, score = str(result[0][0]).strip(), float(result[0][1])
         return (text, round(score, 4)) if text else None
 
 
@@ -135,19 +100,21 @@ def _quad_rect(points: Any) -> Rect:
     return Rect(min(xs), min(ys), max(xs), max(ys))
 
 
-def _spells(chars: Any, text: str) -> bool:
-    """Whether RapidOCR's character list spells the line's text."""
-    return "".join(str(c[0]) for c in chars).replace(" ", "") == text.replace(" ", "")
-
-
-def _rapid_box(quad: Any, text: str, score: float, chars: Any | None) -> Box:
-    """One RapidOCR line: its quad, text and score, and (char, score, quad) items."""
+def _rapid_box(item: list[Any]) -> Box:
+    """One RapidOCR result: [quad, text, score, char quads, chars, char scores]."""
+    quad, text, score = item[0], str(item[1]), float(item[2])
     parts: tuple[Box, ...] = ()
     confidences: list[float] = []
-    if chars:
-        items = [(str(ch), float(s), q) for ch, s, q in chars if str(ch).strip() and q is not None]
-        confidences = [s for _, s, _ in items]
-        parts = tuple(Box(ch, _quad_rect(q), round(s, 4)) for ch, s, q in items)
+    if len(item) >= 6:
+        char_quads, chars, char_scores = item[3], item[4], [float(s) for s in item[5]]
+        if len(char_scores) == len(text):  # scores include spaces, the chars do not
+            char_scores = [s for ch, s in zip(text, char_scores, strict=True) if not ch.isspace()]
+        confidences = char_scores
+        if len(char_quads) == len(chars) == len(char_scores):
+            parts = tuple(
+                Box(str(ch), _quad_rect(q), round(s, 4))
+                for q, ch, s in zip(char_quads, chars, char_scores, strict=True)
+            )
     # A doubtful digit hides in an average: the weakest character speaks for the item.
     confidence = min(confidences) if confidences else score
     return Box(text.strip(), _quad_rect(quad), round(confidence, 4), parts)

@@ -234,11 +234,14 @@ def ink_box(image: Image, cell: Rect, min_height: float) -> Rect | None:
     for i in range(1, count):
         left, upper, width, height, area = (int(v) for v in stats[i])
         # A stub of the cell's own ruling touches the crop's side and is thin
-        # across it or runs along it. Print can touch a side too: a number
+        # across it (under 0.4 of its length: a 5 px stub of a 300 dpi ruling)
+        # or runs along it. Print can touch a side too: a number
         # set flush right sits within the inset of the ruling.
         sides = left == 0 or left + width >= w
         ends = upper == 0 or upper + height >= h
-        stub = (sides and (width <= 3 or height >= 0.8 * h)) or (ends and (height <= 3 or width >= 0.8 * w))
+        stub = (sides and (width < max(4, 0.4 * height) or height >= 0.8 * h)) or (
+            ends and (height < max(4, 0.4 * width) or width >= 0.8 * w)
+        )
         if height >= min_height and area >= 6 and not stub:
             marks.append((left, upper, left + width, upper + height))
     if not marks:
