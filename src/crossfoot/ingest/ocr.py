@@ -120,8 +120,9 @@ def _recover_missed(geometry: PageGeometry, boxes: list[Box], engine: OcrEngine)
             # a label wrapped inside its cell (项目名 / 称) is two lines, and
             # one line's recognition reads across both: the crop's own lines
             # are found by detection, top to bottom
-            # (PP-OCRv6's detector is erratic on a small image: the crop is
-            # tried as it is and then on a wide margin)
+            # (a detector can be erratic on a small image — PP-OCRv6's was,
+            # in the trial of issue 12 — so the crop is tried as it is and
+            # then on a wide margin)
             lines = engine.read(crop) or engine.read(_margined(crop, 2 * int(typical)))
             if lines:
                 lines.sort(key=lambda b: (b.rect.top, b.rect.x0))
@@ -158,9 +159,10 @@ def _read_page(image: Any, engine: OcrEngine) -> list[Box]:
     """The engine's text items on the page.
 
     A detector can pass over a lone short line on an otherwise blank page (a
-    page number, a grade printed alone on a last page): PP-OCRv6 finds 第1页
-    at the foot of an empty A4 page only once the page is cut down to the
-    part that holds ink. So an empty reading is tried once more on that part.
+    page number, a grade printed alone on a last page): PP-OCRv6, tried in
+    issue 12, found 第1页 at the foot of an empty A4 page only once the page
+    was cut down to the part that holds ink. So an empty reading is tried
+    once more on that part; a page that has text pays nothing for this.
     """
     from crossfoot.ingest.ocr_grid import ink_box
 

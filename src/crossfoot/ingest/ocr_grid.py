@@ -81,7 +81,7 @@ def estimate_skew(gray: Image) -> float:
     angles. A fit reads a fraction of a pixel over the ruling's length, so
     the page can be shrunk first: on the half-size page this agrees with a
     Hough search at 0.1° steps on the full page to within 0.1° on every
-    corpus page, at about a twentieth of the CPU.
+    corpus page, for about 1/75 of its CPU.
     """
     import cv2
     import numpy as np
