@@ -2,10 +2,10 @@
 
     PYTHONPATH=src python benchmarks/bench_ocr.py [--pages 6] [--workers 1 2]
 
-Part 1 reads each page in this process (one worker): CPU seconds (all threads
+One part reads each page in this process (one worker): CPU seconds (all threads
 of the process) and wall seconds per page for ``ocr_page`` (deskew, rulings,
 detection, recognition, re-reads, placement) and for one whole-page call of
-the raw library with the same one-thread sessions, and their ratio. Part 2
+the raw library with the same one-thread sessions, and their ratio. The other
 runs ``crossfoot extract --workers N`` over a folder of the same pages, once
 per N: wall seconds per page, the children's CPU seconds per page and their
 peak memory. Pages alternate between the corpus's two renderers
@@ -119,7 +119,7 @@ def with_workers(pages: list[Path], workers: list[int]) -> None:
             print(
                 f"extract --workers {count}: {wall / len(pages):.2f} s wall/page, {cpu / len(pages):.2f} s CPU/page "
                 f"(model loads included), {len(pages) / wall:.3f} pages/s; "
-                f"peak memory of one process so far {_max_rss_mib(resource.RUSAGE_CHILDREN):.0f} MiB{status}"
+                f"peak memory of the largest process so far {_max_rss_mib(resource.RUSAGE_CHILDREN):.0f} MiB{status}"
             )
 
 
@@ -130,9 +130,12 @@ def main() -> None:
     args = parser.parse_args()
     pages = _pages(args.pages)
     print(f"cpu count {os.cpu_count()}, load average {os.getloadavg()[0]:.2f}, {len(pages)} pages")
-    in_process(pages)
+    # the extract runs go first: a child's peak memory (ru_maxrss) starts
+    # from its parent's at fork, and this process is small until it loads
+    # the models itself
     if args.workers:
         with_workers(pages, args.workers)
+    in_process(pages)
 
 
 if __name__ == "__main__":
