@@ -115,10 +115,70 @@ def _recover_missed(geometry: PageGeometry, boxes: list[Box], engine: OcrEngine)
             continue
         top, bottom = max(0, int(ink.top) - pad), int(ink.bottom) + pad
         left, right = max(0, int(ink.x0) - pad), int(ink.x1) + pad
-        read = engine.read_line(geometry.image[top:bottom, left:right])
+        crop = geometry.image[top:bottom, left:right]
+        if ink.height > _WRAPPED_LINES * typical:
+            # a label wrapped inside its cell (项目名 / 称) is two lines, and
+            # one line's recognition reads across both: the crop's own lines
+            # are found by detection, top to bottom
+            # (a detector can be erratic on a small image — PP-OCRv6's was,
+            # in the trial of issue 12 — so the crop is tried as it is and
+            # then on a wide margin)
+            lines = engine.read(crop) or engine.read(_margined(crop, 2 * int(typical)))
+            if lines:
+                lines.sort(key=lambda b: (b.rect.top, b.rect.x0))
+                text = "".join(line.text for line in lines)
+                found.append(Box(text, ink, min(line.confidence or 0.0 for line in lines)))
+                continue
+        read = engine.read_line(crop)
         if read is not None:
             found.append(Box(read[0], ink, read[1]))
     return found
+
+
+#: ink taller than this many detected-item heights, in a cell detection
+#: passed over, is more than one line (an item's box is about 1.6 times the
+#: height of its print: one line of ink is well under one item height)
+_WRAPPED_LINES = 1.1
+
+
+def _margined(crop: Any, margin: int) -> Any:
+    """The crop on a paper-coloured margin: a detector finds nothing at the
+    very edge of its image."""
+    import numpy as np
+
+    paper = int(np.median(crop))
+    return np.pad(crop, margin, mode="constant", constant_values=paper)
+
+
+def _shifted(box: Box, dx: float, dy: float) -> Box:
+    rect = Rect(box.rect.x0 + dx, box.rect.top + dy, box.rect.x1 + dx, box.rect.bottom + dy)
+    return Box(box.text, rect, box.confidence, tuple(_shifted(part, dx, dy) for part in box.parts))
+
+
+def _read_page(image: Any, engine: OcrEngine) -> list[Box]:
+    """The engine's text items on the page.
+
+    A detector can pass over a lone short line on an otherwise blank page (a
+    page number, a grade printed alone on a last page): PP-OCRv6, tried in
+    issue 12, found 第1页 at the foot of an empty A4 page only once the page
+    was cut down to the part that holds ink. So an empty reading is tried
+    once more on that part; a page that has text pays nothing for this.
+    """
+    from crossfoot.ingest.ocr_grid import ink_box
+
+    boxes = engine.read(image)
+    if boxes:
+        return boxes
+    height, width = image.shape[:2]
+    ink = ink_box(image, Rect(0.0, 0.0, float(width), float(height)), min_height=4)
+    if ink is None:
+        return []
+    margin = max(16, int(ink.height))
+    top, left = max(0, int(ink.top) - margin), max(0, int(ink.x0) - margin)
+    crop = image[top : int(ink.bottom) + margin, left : int(ink.x1) + margin]
+    if crop.shape[0] >= height and crop.shape[1] >= width:
+        return []  # the ink fills the page: nothing smaller to try
+    return [_shifted(box, left, top) for box in engine.read(crop)]
 
 
 #: marks that never stand alone in these forms; a point and a colon may be
@@ -244,7 +304,7 @@ def ocr_page(image: Any, settings: Settings, *, number: int = 1, scale: float = 
     started = time.perf_counter()
     engine = engine_for(settings, threads)
     geometry = analyse_page(image)
-    boxes = [box for box in engine.read(geometry.image) if not _speck(box)]
+    boxes = [box for box in _read_page(geometry.image, engine) if not _speck(box)]
     recovered = _recover_missed(geometry, boxes, engine)
     boxes = _stacked_labels(geometry, boxes + recovered, engine)
     rows = page_rows(PageText(boxes=boxes, cells=geometry.cells, tolerance=geometry.tolerance))
