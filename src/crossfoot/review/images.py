@@ -44,8 +44,6 @@ __all__ = ["PageSize", "SourceImages", "SourceUnavailable", "is_pdf", "served_ro
 PDF_DPI = 144
 #: an image scan is shown at most this wide (its boxes stay in its own pixels)
 IMAGE_MAX_WIDTH = 1800
-#: a page wider than this has its tilt measured at half size
-SKEW_MEASURE_WIDTH = 1200
 _HASH_CHUNK = 1 << 20
 
 
@@ -255,12 +253,9 @@ def _straightened(image: Any) -> Any:  # PIL.Image.Image -> PIL.Image.Image
     from PIL import Image
 
     pixels = np.asarray(image)
-    grey = image.convert("L")  # the grey page OCR measured (ingest/ocr.py _frames)
-    if grey.width > SKEW_MEASURE_WIDTH:
-        # a sixth of the CPU (2 s -> 0.3 s for a 200 dpi A4 scan); the angle moves by
-        # under 0.1°, under 2 px at the page's corners
-        grey = grey.resize((grey.width // 2, grey.height // 2), Image.Resampling.BOX)
-    skew = estimate_skew(np.asarray(grey))
+    # the same grey page and the same estimate OCR used (ingest/ocr.py _frames,
+    # analyse_page), so the boxes it reported sit on the turned page exactly
+    skew = estimate_skew(np.asarray(image.convert("L")))
     if abs(skew) < MIN_SKEW_DEG:
         return image
     height, width = pixels.shape[:2]
