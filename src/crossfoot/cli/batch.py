@@ -11,10 +11,11 @@ from __future__ import annotations
 import time
 import urllib.request
 from collections import Counter, deque
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Executor, Future
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Protocol
 
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
@@ -27,7 +28,21 @@ from crossfoot.model import Envelope
 from crossfoot.pipeline import expand_inputs, iter_envelopes
 from crossfoot.settings import Settings
 
-__all__ = ["BatchResult", "run_batch"]
+__all__ = ["BatchResult", "Claims", "run_batch"]
+
+
+class Claims(Protocol):
+    """Where a batch in work-queue mode gets its documents (``run --work-queue``)."""
+
+    def adopt(self, paths: list[Path]) -> None:
+        """Documents this output already holds (a resumed partial): done here."""
+
+    def claimed(self, todo: list[Path]) -> Iterator[Path]:
+        """The documents of ``todo`` this process gets, one claim at a time."""
+        ...
+
+    def done(self, path: Path) -> None:
+        """The document is stored and its lines are written."""
 
 
 @dataclass
@@ -123,6 +138,7 @@ def run_batch(
     on_document: Callable[[Document, list[Envelope]], None] | None = None,
     executor: Executor | None = None,
     window: int = 4,
+    claims: Claims | None = None,
 ) -> BatchResult:
     """Process every input; a bad file is reported and the batch goes on.
 
@@ -131,6 +147,8 @@ def run_batch(
     ``executor`` (a process pool, a Dask client's executor) documents are read
     and extracted there, up to ``window`` ahead, while this process writes
     them in input order: resume, the lock and the partial work as without.
+    With ``claims`` (work-queue mode) this process reads only the documents it
+    claims, in the order it claims them, itself (no executor).
     Raises OutputError when the output cannot be written or another run holds it.
     """
     result = BatchResult()
@@ -160,13 +178,17 @@ def run_batch(
     )
     try:
         with progress:
-            task = progress.add_task(f"{extractor.name}", total=len(paths))
+            task = progress.add_task(f"{extractor.name}", total=None if claims else len(paths))
             _track_llm_forms(extractor, progress)
             todo = [p for p in paths if not (done_paths and _already_done(p, resumed, done_paths))]
+            order: Iterable[Path] = paths
+            if claims is not None:
+                claims.adopt(sorted(set(paths) - set(todo)))
+                order, executor = claims.claimed(todo), None
             if len(todo) < 2:
                 executor = None  # one document has nothing to fan out: no pool is started
             ahead = _Ahead(executor, todo, extractor, settings, keep=on_document is not None, window=window)
-            for path in paths:
+            for path in order:
                 result.files += 1
                 progress.update(task, description=f"{extractor.name} {path.name}")
                 if not ahead.wanted(path):
@@ -188,6 +210,8 @@ def run_batch(
                 except OSError as exc:
                     fail_line(f"{path}: {exc.strerror or exc}")
                     result.failed_inputs.append(str(path))
+                if claims is not None:
+                    claims.done(path)
                 progress.advance(task)
         result.complete = not result.llm_unavailable
     finally:

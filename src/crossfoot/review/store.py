@@ -284,9 +284,22 @@ class LoadSummary(BaseModel):
         )
 
 
-def extraction_hash(envelope: Envelope) -> str:
+class _Extracted:
+    """An envelope's stored parts, dumped to JSON once: the record version's
+    columns and the hash that recognises an unchanged re-run both come from it."""
+
+    __slots__ = ("digest", "env", "provenance", "record")
+
+    def __init__(self, env: Envelope) -> None:
+        data = env.model_dump(mode="json", include={"backend", "record", "provenance", "findings", "error"})
+        self.env = env
+        self.record: dict[str, Any] | None = data.get("record")
+        self.provenance: dict[str, Any] = data.get("provenance", {})
+        self.digest = _digest(data)
+
+
+def _digest(data: dict[str, Any]) -> str:
     """What the extractor said, hashed; ``meta`` (timings, usage) is left out."""
-    data = envelope.model_dump(mode="json", include={"backend", "record", "provenance", "findings", "error"})
     return hashlib.sha256(json.dumps(data, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
 
 
@@ -332,12 +345,12 @@ def _unique(specs: list[ItemSpec]) -> list[ItemSpec]:
     return list(seen.values())
 
 
-def _insert_new_forms(session: Session, document_id: int, envelopes: list[Envelope]) -> int:
+def _insert_new_forms(session: Session, document_id: int, extracted: list[_Extracted]) -> int:
     """Many new forms with their first record version, findings, review items
     and ``extract`` audit rows: one multi-row INSERT per table, the chains
     hashed in order here. Returns how many review items were opened."""
     now = utcnow()
-    digests = [extraction_hash(env) for env in envelopes]
+    envelopes = [one.env for one in extracted]
     wanted = [_unique(open_items_for(env.findings, env.error)) for env in envelopes]
     form_ids = insert_rows(
         session,
@@ -364,10 +377,7 @@ def _insert_new_forms(session: Session, document_id: int, envelopes: list[Envelo
     version_ids = append_many(
         session,
         RecordVersionRow,
-        [
-            _version_values(form_id, env, digest, number=1, at=now)
-            for form_id, env, digest in zip(form_ids, envelopes, digests, strict=True)
-        ],
+        [_version_values(form_id, one, number=1, at=now) for form_id, one in zip(form_ids, extracted, strict=True)],
     )
     findings = [
         row
@@ -395,27 +405,23 @@ def _insert_new_forms(session: Session, document_id: int, envelopes: list[Envelo
     return len(items)
 
 
-def _version_values(form_id: int, env: Envelope, digest: str, *, number: int, at: datetime) -> dict[str, Any]:
+def _version_values(form_id: int, one: _Extracted, *, number: int, at: datetime) -> dict[str, Any]:
     return {
         "form_id": form_id,
         "number": number,
         "origin": "extraction",
-        "record": env.record.model_dump(mode="json") if env.record else None,
-        "provenance": {k: [s.model_dump(mode="json") for s in v] for k, v in env.provenance.items()},
-        "error": env.error,
-        "meta": env.meta,
-        "extraction_hash": digest,
+        "record": one.record,
+        "provenance": one.provenance,
+        "error": one.env.error,
+        "meta": one.env.meta,
+        "extraction_hash": one.digest,
         "created_at": at,
         "created_by": SYSTEM_ACTOR,
     }
 
 
-def _add_extraction(session: Session, form: FormRow, env: Envelope, digest: str, *, number: int) -> None:
-    version_row = append_version(session, **_version_values(form.id, env, digest, number=number, at=utcnow()))
-    store_findings(session, version_row.id, env.findings)
-
-
-def _reextract(session: Session, form: FormRow, env: Envelope, digest: str) -> int:
+def _reextract(session: Session, form: FormRow, one: _Extracted) -> int:
+    env = one.env
     seen, number = form.version, form.record_number + 1
     # The compare-and-set comes first: if a reviewer moved the form since we
     # read it, nothing below runs and their work stands.
@@ -428,7 +434,8 @@ def _reextract(session: Session, form: FormRow, env: Envelope, digest: str) -> i
         first_line=env.source.first_line,
         last_line=env.source.last_line,
     )
-    _add_extraction(session, form, env, digest, number=number)
+    version_row = append_version(session, **_version_values(form.id, one, number=number, at=utcnow()))
+    store_findings(session, version_row.id, env.findings)
     wanted = open_items_for(env.findings, env.error)
     opened = sync_items(session, form, wanted, actor=SYSTEM_ACTOR, resolution="superseded")
     append_edit(
@@ -476,30 +483,29 @@ def _load_chunk(session: Session, document_id: int, envelopes: list[Envelope], s
             .with_for_update()
         )
     }
-    new: list[Envelope] = []
-    changed: list[tuple[FormRow, Envelope, str]] = []
+    new: list[_Extracted] = []
+    changed: list[tuple[FormRow, _Extracted]] = []
     hashes = _last_extraction_hashes(session, [form.id for form in existing.values()]) if existing else {}
     for env in envelopes:
         form = existing.get((env.source.form_index, env.backend))
+        one = _Extracted(env)
         if form is None:
-            new.append(env)
-            continue
-        digest = extraction_hash(env)
-        if hashes.get(form.id) == digest:
+            new.append(one)
+        elif hashes.get(form.id) == one.digest:
             summary.forms_unchanged += 1
         else:
-            changed.append((form, env, digest))
+            changed.append((form, one))
     if new:
         summary.items_opened += _insert_new_forms(session, document_id, new)
         summary.forms_new += len(new)
-    reviewed = _reviewed(session, [form.id for form, _, _ in changed]) if changed else set()
-    for form, env, digest in changed:
+    reviewed = _reviewed(session, [form.id for form, _ in changed]) if changed else set()
+    for form, one in changed:
         if form.id in reviewed:
             # Never overwrite a reviewer's work; the new extraction is only counted.
             summary.forms_kept_reviewed += 1
             continue
         try:
-            summary.items_opened += _reextract(session, form, env, digest)
+            summary.items_opened += _reextract(session, form, one)
         except ConflictError:
             summary.forms_kept_reviewed += 1  # someone got there first; theirs stands
             continue
