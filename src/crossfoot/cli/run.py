@@ -13,7 +13,7 @@ from crossfoot.cli.batch import BatchResult, Claims, run_batch
 from crossfoot.cli.output import JsonlSink
 from crossfoot.cli.settings import build_extractor, build_settings, print_llm_summary
 from crossfoot.cli.workers import open_executor, worker_count
-from crossfoot.errors import CrossfootError, OutputError
+from crossfoot.errors import ConfigError, CrossfootError, OutputError
 
 if TYPE_CHECKING:
     from crossfoot.review.store import RunLoader
@@ -86,9 +86,8 @@ def run(
         fail_line(str(exc))
         raise typer.Exit(exc.exit_code) from None
     extractor = build_extractor(backend, settings)
-    if work_queue is not None and no_store:
-        fail_line(f"--work-queue {work_queue}: the queue lives in the review store; drop --no-store")
-        raise typer.Exit(ExitCode.BAD_INPUT)
+    if work_queue is not None:
+        _check_queue(work_queue, settings.db_url, no_store)
     loader = None if no_store else _open_store(settings.db_url, backend)
     if work_queue is not None and loader is None:
         raise typer.Exit(ExitCode.BAD_INPUT)  # the store could not be opened: said above
@@ -122,6 +121,19 @@ def run(
     if loader is not None:
         console.print(summary.describe())
     raise typer.Exit(int(result.exit_code()))
+
+
+def _check_queue(name: str, db_url: str, no_store: bool) -> None:
+    """Exit 2, before any output or store is touched, when the queue cannot work."""
+    from crossfoot.review.workqueue import check_url
+
+    try:
+        if no_store:
+            raise ConfigError(f"--work-queue {name}: the queue lives in the review store; drop --no-store")
+        check_url(name, db_url)
+    except ConfigError as exc:
+        fail_line(str(exc))
+        raise typer.Exit(exc.exit_code) from None
 
 
 def _open_queue(loader: RunLoader, name: str, lease: float, inputs: list[Path]) -> Claims:

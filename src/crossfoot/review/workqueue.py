@@ -30,10 +30,10 @@ from sqlalchemy.orm import Session
 
 from crossfoot.errors import ConfigError
 from crossfoot.review.audit import table_of
-from crossfoot.review.store import Store
+from crossfoot.review.store import Store, normalize_db_url
 from crossfoot.review.tables import WorkItemRow
 
-__all__ = ["DEFAULT_LEASE_S", "WorkQueue", "claimant_id"]
+__all__ = ["DEFAULT_LEASE_S", "WorkQueue", "check_url", "claimant_id"]
 
 #: how long a claim holds: longer than the slowest document (a long scan)
 DEFAULT_LEASE_S = 1800.0
@@ -44,15 +44,20 @@ def claimant_id() -> str:
     return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
 
 
+def check_url(name: str, db_url: str) -> None:
+    """ConfigError unless the store is PostgreSQL (checked before anything is opened)."""
+    if not normalize_db_url(db_url).startswith("postgresql"):
+        raise ConfigError(
+            f"--work-queue {name}: the work queue needs a PostgreSQL store (--db postgresql://…); "
+            "a SQLite file cannot hand documents out to several processes"
+        )
+
+
 class WorkQueue:
     """One queue of one store, as seen by one claimant."""
 
     def __init__(self, store: Store, name: str, *, lease_s: float = DEFAULT_LEASE_S, claimant: str = "") -> None:
-        if store.is_sqlite:
-            raise ConfigError(
-                f"--work-queue {name}: the work queue needs a PostgreSQL store (--db postgresql://…); "
-                "a SQLite file cannot hand documents out to several processes"
-            )
+        check_url(name, store.url)
         if not name.strip():
             raise ConfigError("--work-queue: give the queue a name (the same in every process of the batch)")
         if lease_s <= 0:
