@@ -48,21 +48,25 @@ def fill(db_url: str, forms: int) -> None:
     """About ``forms`` forms in the store, as copies of the samples' documents."""
     from tests.review.helpers import rules_run
 
-    from crossfoot.review.store import Store, load_into
+    from crossfoot.review.store import RunLoader, Store
 
     documents, envelopes = rules_run(sorted((ROOT / "samples").glob("*.txt")))
     made = copy = 0
     with Store(db_url) as store:
+        loader = RunLoader(store, "rules")
         while made < forms:
             copy += 1
             tag = f"{copy:08d}"
-            docs = [d.model_copy(update={"sha256": d.sha256[:-8] + tag}) for d in documents]
-            envs = [
-                e.model_copy(update={"source": e.source.model_copy(update={"sha256": e.source.sha256[:-8] + tag})})
-                for e in envelopes
-            ]
-            load_into(store, docs, envs)
-            made += len(envs)
+            for document in documents:
+                sha256 = document.sha256[:-8] + tag
+                envs = [
+                    e.model_copy(update={"source": e.source.model_copy(update={"sha256": sha256})})
+                    for e in envelopes
+                    if e.source.sha256 == document.sha256
+                ]
+                loader.add(document.model_copy(update={"sha256": sha256}), envs)
+                made += len(envs)
+        loader.finish()
 
 
 def timed(args: list[str]) -> tuple[float, float, float]:

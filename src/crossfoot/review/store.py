@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -181,8 +182,38 @@ def make_engine(url: str, busy_timeout_s: float = 30.0) -> Engine:
     return create_engine(url, pool_size=10, max_overflow=10, pool_pre_ping=True)
 
 
+def _script_head() -> str | None:
+    """The newest migration's revision, read from the scripts' text (no
+    Alembic import); None when the scripts do not form one line."""
+    revisions: set[str] = set()
+    parents: set[str] = set()
+    for script in (MIGRATIONS / "versions").glob("*.py"):
+        found = dict(re.findall(r'^(revision|down_revision) = "([^"]+)"', script.read_text("utf-8"), re.MULTILINE))
+        if "revision" in found:
+            revisions.add(found["revision"])
+            parents.add(found.get("down_revision", ""))
+    heads = revisions - parents
+    return heads.pop() if len(heads) == 1 else None
+
+
+def _at_head(engine: Engine) -> bool:
+    """Whether the store is already at the newest schema: the common case,
+    checked with one query, so opening a store does not import and run Alembic
+    (a fixed second of every `run`)."""
+    head = _script_head()
+    if head is None:
+        return False
+    try:
+        with engine.connect() as conn:
+            return conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalars().all() == [head]
+    except SQLAlchemyError:  # a new database: no alembic_version table yet
+        return False
+
+
 def migrate(engine: Engine) -> None:
     """Bring the database to the newest schema (Alembic ``upgrade head``)."""
+    if _at_head(engine):
+        return
     from alembic import command
     from alembic.config import Config
 
@@ -543,18 +574,20 @@ class RunLoader:
             if start == 0:
                 self.summary.documents_seen += 1
                 self.summary.documents_new += 1 if new else 0
-            ended = time.monotonic()
-            # time away from the store (extracting) gave others their turn
-            self._held = ended - began + (self._held if began - self._last_end < SQLITE_GAP_S else 0.0)
-            self._last_end = ended
+            self._last_end = time.monotonic()
+            self._held += self._last_end - began
 
     def _yield_to_others(self) -> None:
         """On SQLite, step aside briefly after LOAD_TRANSACTION_S of loading
         with no pause; time spent extracting between documents is a pause."""
-        if self.store.is_sqlite and self._held >= LOAD_TRANSACTION_S:
-            time.sleep(SQLITE_GAP_S)
+        if not self.store.is_sqlite:
+            return
+        idle = time.monotonic() - self._last_end
+        if idle < SQLITE_GAP_S and self._held >= LOAD_TRANSACTION_S:
+            time.sleep(SQLITE_GAP_S - idle)
+            idle = SQLITE_GAP_S
+        if idle >= SQLITE_GAP_S:
             self._held = 0.0
-            self._last_end = time.monotonic()
 
     def finish(self) -> LoadSummary:
         with self.store.write() as session:
