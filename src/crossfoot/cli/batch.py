@@ -13,6 +13,7 @@ import urllib.request
 from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Executor, Future
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
@@ -21,6 +22,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from crossfoot.cli.app import ExitCode, err_console, fail_line
 from crossfoot.cli.output import JsonlSink, LineStats, Resumed, file_sha256
+from crossfoot.cli.workers import WorkerCrashError
 from crossfoot.errors import CrossfootError, LLMUnavailableError
 from crossfoot.extract.base import Extractor
 from crossfoot.ingest import Document, load_document
@@ -28,7 +30,10 @@ from crossfoot.model import Envelope
 from crossfoot.pipeline import expand_inputs, iter_envelopes
 from crossfoot.settings import Settings
 
-__all__ = ["BatchResult", "Claims", "run_batch"]
+__all__ = ["MAX_ALONE_CRASHES", "BatchResult", "Claims", "run_batch"]
+
+#: a document that kills a worker this many times while running alone is given up
+MAX_ALONE_CRASHES = 2
 
 
 class Claims(Protocol):
@@ -56,6 +61,7 @@ class BatchResult:
     seconds: float = 0.0
     llm_unavailable: bool = False
     complete: bool = False  # ran to the end: the output file is whole
+    crashed_inputs: list[str] = field(default_factory=list)  # killed every worker they ran in
 
     @property
     def forms(self) -> int:
@@ -87,6 +93,8 @@ class BatchResult:
         )
 
     def exit_code(self) -> ExitCode:
+        if self.crashed_inputs:
+            return ExitCode.INTERNAL
         if self.llm_unavailable:
             return ExitCode.LLM_UNAVAILABLE
         if self.failed_inputs or self.failed_forms:
@@ -204,6 +212,9 @@ def run_batch(
                     fail_line(str(exc))
                     result.llm_unavailable = True
                     break
+                except WorkerCrashError as exc:
+                    fail_line(str(exc))
+                    result.crashed_inputs.append(str(path))
                 except CrossfootError as exc:
                     fail_line(str(exc))
                     result.failed_inputs.append(str(path))
@@ -289,22 +300,68 @@ class _Ahead:
         self._args = (extractor, settings, keep)
         self._window = max(1, window)
         self._pending: deque[tuple[Path, Future[tuple[Document | None, list[Envelope]]]]] = deque()
+        #: documents in flight when a worker died, not yet seen to finish
+        self._suspects: set[Path] = set()
+        self._alone_crashes: Counter[Path] = Counter()
 
     def wanted(self, path: Path) -> bool:
         return path in self._wanted
 
     def _fill(self) -> None:
         while self._executor is not None and self._todo and len(self._pending) < self._window:
-            path = self._todo.popleft()
-            self._pending.append((path, self._executor.submit(read_and_extract, path, *self._args)))
+            if self._pending and (self._todo[0] in self._suspects or self._pending[-1][0] in self._suspects):
+                break  # a document suspected of killing a worker runs alone
+            path = self._todo[0]
+            try:
+                future = self._executor.submit(read_and_extract, path, *self._args)
+            except BrokenProcessPool:
+                if self._pending:
+                    return  # a worker died: the pending futures say so, and take() recovers
+                rebuild = getattr(self._executor, "rebuild", None)
+                if rebuild is None:
+                    raise
+                rebuild()  # an idle worker died: nothing was lost
+                continue
+            self._todo.popleft()
+            self._pending.append((path, future))
 
     def take(self, path: Path) -> tuple[Document | None, list[Envelope]]:
-        """The next document's result (input order); raises what its worker raised."""
-        self._fill()
-        queued, future = self._pending.popleft()
-        assert queued == path, "documents are taken in input order"
-        self._fill()
-        return future.result()
+        """The next document's result (input order); raises what its worker
+        raised, or WorkerCrashError when the document keeps killing workers."""
+        while True:
+            self._fill()
+            queued, future = self._pending.popleft()
+            assert queued == path, "documents are taken in input order"
+            try:
+                result = future.result()
+            except BrokenProcessPool as exc:
+                self._recover(queued, exc)  # or raises
+                continue
+            self._suspects.discard(queued)
+            self._fill()
+            return result
+
+    def _recover(self, queued: Path, broken: BrokenProcessPool) -> None:
+        """A worker died, and with it the pool and everything in flight. Which
+        document it was reading is unknown, so each one in flight runs again,
+        alone, in a new pool: a document that then kills a worker while alone
+        has done it; the second time it is given up (WorkerCrashError)."""
+        rebuild = getattr(self._executor, "rebuild", None)
+        if rebuild is None:  # a Dask cluster re-runs lost tasks itself
+            raise broken
+        in_flight = [queued, *(path for path, _ in self._pending)]
+        self._pending.clear()
+        rebuild()
+        if in_flight == [queued]:
+            self._alone_crashes[queued] += 1
+            if self._alone_crashes[queued] >= MAX_ALONE_CRASHES:
+                self._suspects.discard(queued)
+                raise WorkerCrashError(
+                    f"{queued}: the worker process reading it died {MAX_ALONE_CRASHES} times, alone each "
+                    "time; the document is skipped (a bug in crossfoot: please report it with the file)"
+                )
+        self._suspects.update(in_flight)
+        self._todo.extendleft(reversed(in_flight))
 
     def cancel(self) -> None:
         """The batch stopped: drop what has not started."""

@@ -13,13 +13,17 @@ import multiprocessing
 import os
 import signal
 import sys
-from collections.abc import Iterator
-from concurrent.futures import Executor, ProcessPoolExecutor
+from collections.abc import Callable, Iterator
+from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from contextlib import contextmanager
+from typing import ParamSpec, TypeVar
 
-from crossfoot.errors import ConfigError
+from crossfoot.errors import ConfigError, CrossfootError
 
-__all__ = ["open_executor", "worker_count"]
+__all__ = ["LocalPool", "WorkerCrashError", "open_executor", "worker_count"]
+
+P = ParamSpec("P")
+T = TypeVar("T")
 
 
 def worker_count(workers: int, backend: str) -> int:
@@ -43,6 +47,45 @@ def _die_with_parent(parent: int) -> None:
         os._exit(1)
 
 
+class WorkerCrashError(CrossfootError):
+    """A document killed every worker process it ran in: a bug in crossfoot."""
+
+    exit_code = 4
+
+
+class LocalPool(Executor):
+    """A local process pool that can be built again after a worker died.
+
+    Spawned, not forked: a forked worker would inherit the output's flock and
+    hold it after a killed run, so the resume would be refused as a second
+    writer. Each worker dies with this process (a kill leaves no idle pool).
+    """
+
+    def __init__(self, workers: int) -> None:
+        self.workers = workers
+        self._pool = self._new()
+
+    def _new(self) -> ProcessPoolExecutor:
+        return ProcessPoolExecutor(
+            max_workers=self.workers,
+            mp_context=multiprocessing.get_context("spawn"),
+            initializer=_die_with_parent,
+            initargs=(os.getpid(),),
+        )
+
+    def submit(self, fn: Callable[P, T], /, *args: P.args, **kwargs: P.kwargs) -> Future[T]:
+        return self._pool.submit(fn, *args, **kwargs)
+
+    def rebuild(self) -> None:
+        """A worker died (BrokenProcessPool): every pending future of this pool
+        failed with it; start a fresh pool for them to be submitted to again."""
+        self._pool.shutdown(wait=False, cancel_futures=True)
+        self._pool = self._new()
+
+    def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
+        self._pool.shutdown(wait=wait, cancel_futures=cancel_futures)
+
+
 @contextmanager
 def open_executor(workers: int, address: str | None) -> Iterator[tuple[Executor | None, int]]:
     """(executor or None for in-process, how many documents to keep in flight)."""
@@ -64,15 +107,7 @@ def open_executor(workers: int, address: str | None) -> Iterator[tuple[Executor 
     if workers <= 1:
         yield None, 1
         return
-    # Spawned, not forked: a forked worker would inherit the output's flock and
-    # hold it after a killed run, so the resume would be refused as a second
-    # writer. Each worker dies with this process (a kill leaves no idle pool).
-    pool = ProcessPoolExecutor(
-        max_workers=workers,
-        mp_context=multiprocessing.get_context("spawn"),
-        initializer=_die_with_parent,
-        initargs=(os.getpid(),),
-    )
+    pool = LocalPool(workers)
     try:
         yield pool, 2 * workers
     finally:
