@@ -33,7 +33,7 @@ from crossfoot.settings import Settings
 __all__ = ["MAX_ALONE_CRASHES", "BatchResult", "Claims", "run_batch"]
 
 #: a document that kills a worker this many times while running alone is given up
-MAX_ALONE_CRASHES = 2
+MAX_ALONE_CRASHES = 3
 
 
 class Claims(Protocol):
@@ -309,50 +309,61 @@ class _Ahead:
 
     def _fill(self) -> None:
         while self._executor is not None and self._todo and len(self._pending) < self._window:
-            if self._pending and (self._todo[0] in self._suspects or self._pending[-1][0] in self._suspects):
-                break  # a document suspected of killing a worker runs alone
             path = self._todo[0]
+            alone = path in self._suspects
+            if alone and any(queued in self._suspects for queued, _ in self._pending):
+                break  # suspects are tried one at a time
             try:
-                future = self._executor.submit(read_and_extract, path, *self._args)
+                future = self._submit(path, alone=alone)
             except BrokenProcessPool:
                 if self._pending:
                     return  # a worker died: the pending futures say so, and take() recovers
-                rebuild = getattr(self._executor, "rebuild", None)
-                if rebuild is None:
-                    raise
-                rebuild()  # an idle worker died: nothing was lost
+                self._rebuild(alone=alone, broken=None)  # an idle worker died: nothing was lost
                 continue
             self._todo.popleft()
             self._pending.append((path, future))
+
+    def _submit(self, path: Path, *, alone: bool) -> Future[tuple[Document | None, list[Envelope]]]:
+        assert self._executor is not None
+        submit = getattr(self._executor, "submit_alone", None) if alone else None
+        if submit is None:
+            return self._executor.submit(read_and_extract, path, *self._args)
+        future: Future[tuple[Document | None, list[Envelope]]] = submit(read_and_extract, path, *self._args)
+        return future
+
+    def _rebuild(self, *, alone: bool, broken: BrokenProcessPool | None) -> None:
+        rebuild = getattr(self._executor, "rebuild_alone" if alone else "rebuild", None)
+        if rebuild is None:  # a Dask cluster re-runs lost tasks itself
+            raise broken or BrokenProcessPool("the executor's workers died")
+        rebuild()
 
     def take(self, path: Path) -> tuple[Document | None, list[Envelope]]:
         """The next document's result (input order); raises what its worker
         raised, or WorkerCrashError when the document keeps killing workers."""
         while True:
             self._fill()
-            queued, future = self._pending.popleft()
+            queued, future = self._pending[0]
             assert queued == path, "documents are taken in input order"
             try:
                 result = future.result()
             except BrokenProcessPool as exc:
                 self._recover(queued, exc)  # or raises
                 continue
+            self._pending.popleft()
             self._suspects.discard(queued)
             self._fill()
             return result
 
     def _recover(self, queued: Path, broken: BrokenProcessPool) -> None:
-        """A worker died, and with it the pool and everything in flight. Which
-        document it was reading is unknown, so each one in flight runs again,
-        alone, in a new pool: a document that then kills a worker while alone
-        has done it; the second time it is given up (WorkerCrashError)."""
-        rebuild = getattr(self._executor, "rebuild", None)
-        if rebuild is None:  # a Dask cluster re-runs lost tasks itself
-            raise broken
-        in_flight = [queued, *(path for path, _ in self._pending)]
-        self._pending.clear()
-        rebuild()
-        if in_flight == [queued]:
+        """A worker died, and with it its pool and everything in flight there.
+
+        Which document it was reading is unknown, so each one in flight runs
+        again as a suspect: alone, in a one-worker pool of its own (the other
+        documents go on in the main pool). A suspect whose lone worker dies
+        killed it; the MAX_ALONE_CRASHES-th time it is given up."""
+        if queued in self._suspects and hasattr(self._executor, "submit_alone"):
+            self._pending.popleft()
+            self._rebuild(alone=True, broken=broken)
             self._alone_crashes[queued] += 1
             if self._alone_crashes[queued] >= MAX_ALONE_CRASHES:
                 self._suspects.discard(queued)
@@ -360,6 +371,13 @@ class _Ahead:
                     f"{queued}: the worker process reading it died {MAX_ALONE_CRASHES} times, alone each "
                     "time; the document is skipped (a bug in crossfoot: please report it with the file)"
                 )
+            self._todo.appendleft(queued)
+            return
+        # The main pool broke: everything in flight goes back (a suspect still
+        # running alone is asked again; its first answer is simply not read).
+        in_flight = [path for path, _ in self._pending]
+        self._pending.clear()
+        self._rebuild(alone=False, broken=broken)
         self._suspects.update(in_flight)
         self._todo.extendleft(reversed(in_flight))
 

@@ -63,11 +63,12 @@ class LocalPool(Executor):
 
     def __init__(self, workers: int) -> None:
         self.workers = workers
-        self._pool = self._new()
+        self._pool = self._new(workers)
+        self._alone: ProcessPoolExecutor | None = None
 
-    def _new(self) -> ProcessPoolExecutor:
+    def _new(self, workers: int) -> ProcessPoolExecutor:
         return ProcessPoolExecutor(
-            max_workers=self.workers,
+            max_workers=workers,
             mp_context=multiprocessing.get_context("spawn"),
             initializer=_die_with_parent,
             initargs=(os.getpid(),),
@@ -76,14 +77,29 @@ class LocalPool(Executor):
     def submit(self, fn: Callable[P, T], /, *args: P.args, **kwargs: P.kwargs) -> Future[T]:
         return self._pool.submit(fn, *args, **kwargs)
 
+    def submit_alone(self, fn: Callable[P, T], /, *args: P.args, **kwargs: P.kwargs) -> Future[T]:
+        """Run ``fn`` in a pool of one worker of its own: if that worker dies,
+        this task is what it was running (a document suspected of killing one)."""
+        if self._alone is None:
+            self._alone = self._new(1)
+        return self._alone.submit(fn, *args, **kwargs)
+
     def rebuild(self) -> None:
         """A worker died (BrokenProcessPool): every pending future of this pool
         failed with it; start a fresh pool for them to be submitted to again."""
         self._pool.shutdown(wait=False, cancel_futures=True)
-        self._pool = self._new()
+        self._pool = self._new(self.workers)
+
+    def rebuild_alone(self) -> None:
+        """The lone worker died: the next suspect gets a new one."""
+        if self._alone is not None:
+            self._alone.shutdown(wait=False, cancel_futures=True)
+        self._alone = None
 
     def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
         self._pool.shutdown(wait=wait, cancel_futures=cancel_futures)
+        if self._alone is not None:
+            self._alone.shutdown(wait=wait, cancel_futures=cancel_futures)
 
 
 @contextmanager
