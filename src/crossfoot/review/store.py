@@ -7,8 +7,16 @@ failing on a lock upgrade, and the file runs in WAL mode so readers never
 wait for a writer; on PostgreSQL each takes one transaction-scoped advisory
 lock first. Serial writers keep the audit hash chains linear (``audit.py``),
 make concurrent loads of the same run idempotent, and cannot deadlock.
-Write transactions are short: a load commits every fraction of a second, so
-a reviewer's save never waits behind a whole run.
+Write transactions are short: a load commits at least every LOAD_CHUNK
+forms, so a reviewer's save never waits behind a whole run.
+
+A load is bulk work (issue 12): each chunk of a document's forms costs a
+fixed handful of statements, whatever its size. Existing forms, their last
+extraction hashes and whether a person touched them are one query each; new
+forms, their record versions, findings, review items and audit rows are one
+multi-row INSERT per table, the audit hash chains computed here in order
+(``audit.append_many``). Only a form whose extraction changed takes the
+per-form path (compare-and-set, ``sync_items``), which is rare.
 """
 
 from __future__ import annotations
