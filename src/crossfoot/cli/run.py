@@ -96,7 +96,9 @@ def run(
     if work_queue is not None and loader is not None:
         claims = _open_queue(loader, work_queue, lease, inputs)
     try:
-        with open_executor(worker_count(workers, backend), executor) as (pool, window):
+        # a work-queue process reads what it claims itself: more cores, more processes
+        processes = 1 if claims is not None else worker_count(workers, backend)
+        with open_executor(processes, None if claims is not None else executor) as (pool, window):
             result = run_batch(
                 inputs,
                 extractor,
