@@ -54,6 +54,7 @@ def inputs(tmp_path: Path) -> Path:
         for sample in samples:
             shutil.copy(sample, folder / f"{n}_{sample.name}")
     shutil.copy(samples[0], folder / "2_poison.txt")  # in the middle of the batch
+    (folder / "2_zz_broken.txt").write_bytes(b"\x00\x01\x02binary")  # a worker's InputError, after it
     return folder
 
 

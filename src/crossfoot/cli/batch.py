@@ -349,6 +349,10 @@ class _Ahead:
             except BrokenProcessPool as exc:
                 self._recover(queued, exc)  # or raises
                 continue
+            except BaseException:  # the document's own error (an InputError...): it is done with
+                self._pending.popleft()
+                self._suspects.discard(queued)
+                raise
             self._pending.popleft()
             self._suspects.discard(queued)
             self._fill()
