@@ -34,6 +34,8 @@ __all__ = ["MAX_ALONE_CRASHES", "BatchResult", "Claims", "run_batch"]
 
 #: a document that kills a worker this many times while running alone is given up
 MAX_ALONE_CRASHES = 3
+#: how often a wait for a worker's result checks that the pool's workers are alive
+WATCH_S = 1.0
 
 
 class Claims(Protocol):
@@ -345,7 +347,7 @@ class _Ahead:
             queued, future = self._pending[0]
             assert queued == path, "documents are taken in input order"
             try:
-                result = future.result()
+                result = self._result(future)
             except BrokenProcessPool as exc:
                 self._recover(queued, exc)  # or raises
                 continue
@@ -358,6 +360,18 @@ class _Ahead:
             self._fill()
             return result
 
+    def _result(self, future: Future[tuple[Document | None, list[Envelope]]]) -> tuple[Document | None, list[Envelope]]:
+        """The future's result; BrokenProcessPool also when a worker died and
+        its pool did not notice (a worker killed while it held the pool's
+        queue lock leaves its siblings waiting for ever)."""
+        lost = getattr(self._executor, "lost_worker", None)
+        while True:
+            try:
+                return future.result(timeout=None if lost is None else WATCH_S)
+            except TimeoutError:
+                if lost is not None and lost():
+                    raise BrokenProcessPool("a worker process died") from None
+
     def _recover(self, queued: Path, broken: BrokenProcessPool) -> None:
         """A worker died, and with it its pool and everything in flight there.
 
@@ -366,16 +380,17 @@ class _Ahead:
         documents go on in the main pool). A suspect whose lone worker dies
         killed it; the MAX_ALONE_CRASHES-th time it is given up."""
         if queued in self._suspects and hasattr(self._executor, "submit_alone"):
-            self._pending.popleft()
             self._rebuild(alone=True, broken=broken)
             self._alone_crashes[queued] += 1
             if self._alone_crashes[queued] >= MAX_ALONE_CRASHES:
+                self._pending.popleft()
                 self._suspects.discard(queued)
                 raise WorkerCrashError(
                     f"{queued}: the worker process reading it died {MAX_ALONE_CRASHES} times, alone each "
                     "time; the document is skipped (a bug in crossfoot: please report it with the file)"
                 )
-            self._todo.appendleft(queued)
+            # again, alone, in its place: the documents after it keep theirs
+            self._pending[0] = (queued, self._submit(queued, alone=True))
             return
         # The main pool broke: everything in flight goes back (a suspect still
         # running alone is asked again; its first answer is simply not read).

@@ -84,16 +84,38 @@ class LocalPool(Executor):
             self._alone = self._new(1)
         return self._alone.submit(fn, *args, **kwargs)
 
+    def _pools(self) -> list[ProcessPoolExecutor]:
+        return [self._pool] if self._alone is None else [self._pool, self._alone]
+
+    def lost_worker(self) -> bool:
+        """Whether a worker of ours has died. The pool notices a death itself,
+        except when the dead worker held its queue's lock: then its siblings
+        wait on that lock for ever and nothing fails, so the batch asks."""
+        return any(
+            process.exitcode is not None
+            for pool in self._pools()
+            # _processes is private, but the only view of a pool's workers
+            for process in list((getattr(pool, "_processes", None) or {}).values())
+        )
+
+    @staticmethod
+    def _stop(pool: ProcessPoolExecutor) -> None:
+        """End a broken pool: its live workers may be stuck on a dead one's lock."""
+        for process in list((getattr(pool, "_processes", None) or {}).values()):
+            with contextlib.suppress(OSError, ValueError):
+                process.kill()
+        pool.shutdown(wait=False, cancel_futures=True)
+
     def rebuild(self) -> None:
         """A worker died (BrokenProcessPool): every pending future of this pool
         failed with it; start a fresh pool for them to be submitted to again."""
-        self._pool.shutdown(wait=False, cancel_futures=True)
+        self._stop(self._pool)
         self._pool = self._new(self.workers)
 
     def rebuild_alone(self) -> None:
         """The lone worker died: the next suspect gets a new one."""
         if self._alone is not None:
-            self._alone.shutdown(wait=False, cancel_futures=True)
+            self._stop(self._alone)
         self._alone = None
 
     def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
