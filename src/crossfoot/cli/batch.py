@@ -369,7 +369,7 @@ class _Ahead:
             try:
                 return future.result(timeout=None if lost is None else WATCH_S)
             except TimeoutError:
-                if lost is not None and lost():
+                if lost is not None and lost(future):
                     raise BrokenProcessPool("a worker process died") from None
 
     def _recover(self, queued: Path, broken: BrokenProcessPool) -> None:

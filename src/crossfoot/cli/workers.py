@@ -16,7 +16,7 @@ import sys
 from collections.abc import Callable, Iterator
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from contextlib import contextmanager
-from typing import ParamSpec, TypeVar
+from typing import Any, ParamSpec, TypeVar
 
 from crossfoot.errors import ConfigError, CrossfootError
 
@@ -75,25 +75,33 @@ class LocalPool(Executor):
         )
 
     def submit(self, fn: Callable[P, T], /, *args: P.args, **kwargs: P.kwargs) -> Future[T]:
-        return self._pool.submit(fn, *args, **kwargs)
+        return self._owned(self._pool, self._pool.submit(fn, *args, **kwargs))
+
+    @staticmethod
+    def _owned(pool: ProcessPoolExecutor, future: Future[T]) -> Future[T]:
+        future.crossfoot_pool = pool  # type: ignore[attr-defined]  # which pool runs it (lost_worker)
+        return future
 
     def submit_alone(self, fn: Callable[P, T], /, *args: P.args, **kwargs: P.kwargs) -> Future[T]:
         """Run ``fn`` in a pool of one worker of its own: if that worker dies,
         this task is what it was running (a document suspected of killing one)."""
         if self._alone is None:
             self._alone = self._new(1)
-        return self._alone.submit(fn, *args, **kwargs)
+        return self._owned(self._alone, self._alone.submit(fn, *args, **kwargs))
 
     def _pools(self) -> list[ProcessPoolExecutor]:
         return [self._pool] if self._alone is None else [self._pool, self._alone]
 
-    def lost_worker(self) -> bool:
-        """Whether a worker of ours has died. The pool notices a death itself,
-        except when the dead worker held its queue's lock: then its siblings
-        wait on that lock for ever and nothing fails, so the batch asks."""
+    def lost_worker(self, future: Future[Any]) -> bool:
+        """Whether the pool running ``future`` lost a worker or was ended. The
+        pool notices a death itself, except when the dead worker held its
+        queue's lock: then its siblings wait on it for ever and nothing
+        fails, so the batch asks."""
+        pool = getattr(future, "crossfoot_pool", None)
+        if pool is None or not any(pool is current for current in self._pools()):
+            return pool is not None and not future.done()  # its pool was ended: it never will be
         return any(
             process.exitcode is not None
-            for pool in self._pools()
             # _processes is private, but the only view of a pool's workers
             for process in list((getattr(pool, "_processes", None) or {}).values())
         )
