@@ -8,8 +8,14 @@ time with the same command, until a run completes. The two output files must
 be byte-identical and the two review stores must hold the same forms and
 records (issue 9, "Done when").
 
+With ``--workers N --kill-workers`` the run itself is never killed: KILLS of
+its pool workers are (SIGKILL, at random moments), and the one run must end
+with the reference's exit code and the same output and store (issue 12,
+item 4: a killed worker's document runs again, nothing lost or duplicated).
+
     PYTHONPATH=src python benchmarks/kill_resume.py              # 300 files, 10 kills
     PYTHONPATH=src python benchmarks/kill_resume.py 60 3 --seed 1
+    PYTHONPATH=src python benchmarks/kill_resume.py 120 3 --workers 2 --kill-workers
 """
 
 from __future__ import annotations
@@ -37,8 +43,43 @@ def make_inputs(folder: Path, files: int) -> None:
         shutil.copy(samples[n % len(samples)], folder / f"{n:04d}_{samples[n % len(samples)].name}")
 
 
-def command(inputs: Path, out: Path, db: Path) -> list[str]:
-    return [sys.executable, "-m", "crossfoot", "run", str(inputs), "-o", str(out), "--db", f"sqlite:///{db}"]
+def command(inputs: Path, out: Path, db: Path, workers: int = 1) -> list[str]:
+    run = [sys.executable, "-m", "crossfoot", "run", str(inputs), "-o", str(out), "--db", f"sqlite:///{db}"]
+    return [*run, "--workers", str(workers)]
+
+
+def pool_workers(pid: int) -> list[int]:
+    """The pool's worker processes of the run ``pid`` (spawned children, not the resource tracker)."""
+    try:
+        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    except OSError:
+        return []
+    found = []
+    for child in children:
+        try:
+            cmdline = Path(f"/proc/{child}/cmdline").read_bytes()
+        except OSError:
+            continue
+        if b"spawn_main" in cmdline and b"resource_tracker" not in cmdline:
+            found.append(int(child))
+    return found
+
+
+def kill_workers(
+    inputs: Path, out: Path, db: Path, workers: int, kills: int, rng: random.Random, env: dict[str, str]
+) -> tuple[int, int]:
+    """One run whose pool workers are killed KILLS times; (kills done, its exit code)."""
+    child = subprocess.Popen(
+        command(inputs, out, db, workers), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env
+    )
+    killed = 0
+    while killed < kills and child.poll() is None:
+        time.sleep(rng.uniform(0.5, 2.0))
+        alive = pool_workers(child.pid)
+        if alive:
+            os.kill(rng.choice(alive), signal.SIGKILL)
+            killed += 1
+    return killed, child.wait()
 
 
 _STORE_QUERY = """
@@ -63,7 +104,7 @@ def store_contents(db: Path) -> list[tuple[object, ...]]:
     return sorted(rows) + counts
 
 
-def run(files: int, kills: int, seed: int) -> dict[str, object]:
+def run(files: int, kills: int, seed: int, workers: int = 1, worker_kills: bool = False) -> dict[str, object]:
     rng = random.Random(seed)
     with tempfile.TemporaryDirectory() as tmp:
         base = Path(tmp)
@@ -72,23 +113,30 @@ def run(files: int, kills: int, seed: int) -> dict[str, object]:
         env = {**os.environ, "CROSSFOOT_CACHE_DIR": str(base / "cache")}
         # the reference: one uninterrupted run
         started = time.perf_counter()
-        ref = subprocess.run(command(inputs, base / "ref.jsonl", base / "ref.db"), capture_output=True, env=env)
+        ref = subprocess.run(
+            command(inputs, base / "ref.jsonl", base / "ref.db", workers), capture_output=True, env=env
+        )
         full_s = time.perf_counter() - started
         # the same batch, killed KILLS times
         out, db = base / "killed.jsonl", base / "killed.db"
         killed = runs = 0
-        while killed < kills and runs < 3 * kills:  # a run that ends before its kill does not count
+        if worker_kills:
+            killed, code = kill_workers(inputs, out, db, workers, kills, rng, env)
+            runs = 1
+        # a run that ends before its kill does not count
+        while not worker_kills and killed < kills and runs < 3 * kills:
             runs += 1
             child = subprocess.Popen(
-                command(inputs, out, db), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env
+                command(inputs, out, db, workers), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env
             )
             time.sleep(rng.uniform(0.3, max(1.0, full_s * 0.4)))
             if child.poll() is None:
                 child.send_signal(signal.SIGINT if killed % 3 == 2 else signal.SIGKILL)
                 killed += 1
             child.wait()
-        runs += 1
-        code = subprocess.run(command(inputs, out, db), capture_output=True, env=env).returncode
+        if not worker_kills:
+            runs += 1
+            code = subprocess.run(command(inputs, out, db, workers), capture_output=True, env=env).returncode
         same_output = out.exists() and out.read_bytes() == (base / "ref.jsonl").read_bytes()
         ref_lines = len((base / "ref.jsonl").read_text(encoding="utf-8").splitlines())
         got_lines = len(out.read_text(encoding="utf-8").splitlines()) if out.exists() else 0
@@ -101,6 +149,7 @@ def run(files: int, kills: int, seed: int) -> dict[str, object]:
             "kills": killed,
             "runs": runs,
             "final_exit": code,
+            "same_exit": code == ref.returncode,
             "lines": got_lines,
             "output_identical": same_output,
             "store_identical": same_store,
@@ -113,8 +162,10 @@ def main() -> None:
     parser.add_argument("files", type=int, nargs="?", default=300)
     parser.add_argument("kills", type=int, nargs="?", default=10)
     parser.add_argument("--seed", type=int, default=9)
+    parser.add_argument("--workers", type=int, default=1)
+    parser.add_argument("--kill-workers", action="store_true", help="kill pool workers, not the run")
     args = parser.parse_args()
-    result = run(args.files, args.kills, args.seed)
+    result = run(args.files, args.kills, args.seed, args.workers, args.kill_workers)
     print(json.dumps(result, indent=2))
     sys.exit(0 if result["output_identical"] and result["store_identical"] else 1)
 

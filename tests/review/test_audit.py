@@ -54,6 +54,26 @@ def test_a_store_written_by_crossfoot_verifies(loaded: Store) -> None:
     assert report.edits_head != GENESIS and report.record_versions_head != GENESIS
 
 
+def test_a_bulk_load_mixing_new_and_reextracted_forms_keeps_the_chains(loaded: Store, sample_run: Run) -> None:
+    """Issue 12, item 1: new forms go in as multi-row INSERTs hashed in Python,
+    a changed form through the per-form path, in one transaction: both chains
+    still verify, and the trail accounts for every version."""
+    documents, envelopes = sample_run
+    first = envelopes[0]
+    same_document = [e for e in envelopes if e.source.sha256 == first.source.sha256]
+    assert first.record is not None
+    changed = first.model_copy(update={"record": first.record.model_copy(update={"project_name": "改过的名称"})})
+    added = [
+        e.model_copy(update={"source": e.source.model_copy(update={"form_index": 1000 + n})})
+        for n, e in enumerate(same_document)
+    ]
+    summary = load_into(loaded, documents, [changed, *same_document[1:], *added])
+    assert (summary.forms_reextracted, summary.forms_new) == (1, len(added))
+    assert verify(loaded) == []
+    reviewed(loaded)  # and a reviewer's rows chain on after the bulk ones
+    assert verify(loaded) == []
+
+
 @pytest.mark.parametrize(
     "statement",
     [

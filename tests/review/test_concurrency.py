@@ -151,10 +151,11 @@ def test_a_reviewer_can_save_while_a_long_load_runs(db_url: str, sample_run: Run
         started = threading.Event()
 
         def slow_inserts(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
-            # Each form costs a little time, so the load spans several seconds.
-            if statement.lstrip().upper().startswith("INSERT INTO FORMS"):
+            # The load inserts in bulk, a few statements per chunk of forms:
+            # each costs a while here, so the load spans several seconds.
+            if statement.lstrip().upper().startswith("INSERT INTO"):
                 started.set()
-                time.sleep(0.02)
+                time.sleep(0.25)
 
         saves: list[BaseException | None] = []
 

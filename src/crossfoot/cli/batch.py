@@ -11,15 +11,18 @@ from __future__ import annotations
 import time
 import urllib.request
 from collections import Counter, deque
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Executor, Future
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Protocol
 
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from crossfoot.cli.app import ExitCode, err_console, fail_line
 from crossfoot.cli.output import JsonlSink, LineStats, Resumed, file_sha256
+from crossfoot.cli.workers import WorkerCrashError
 from crossfoot.errors import CrossfootError, LLMUnavailableError
 from crossfoot.extract.base import Extractor
 from crossfoot.ingest import Document, load_document
@@ -27,7 +30,26 @@ from crossfoot.model import Envelope
 from crossfoot.pipeline import expand_inputs, iter_envelopes
 from crossfoot.settings import Settings
 
-__all__ = ["BatchResult", "run_batch"]
+__all__ = ["MAX_ALONE_CRASHES", "BatchResult", "Claims", "run_batch"]
+
+#: a document that kills a worker this many times while running alone is given up
+MAX_ALONE_CRASHES = 3
+#: how often a wait for a worker's result checks that the pool's workers are alive
+WATCH_S = 1.0
+
+
+class Claims(Protocol):
+    """Where a batch in work-queue mode gets its documents (``run --work-queue``)."""
+
+    def adopt(self, paths: list[Path]) -> None:
+        """Documents this output already holds (a resumed partial): done here."""
+
+    def claimed(self, todo: list[Path]) -> Iterator[Path]:
+        """The documents of ``todo`` this process gets, one claim at a time."""
+        ...
+
+    def done(self, path: Path) -> None:
+        """The document is stored and its lines are written."""
 
 
 @dataclass
@@ -41,6 +63,7 @@ class BatchResult:
     seconds: float = 0.0
     llm_unavailable: bool = False
     complete: bool = False  # ran to the end: the output file is whole
+    crashed_inputs: list[str] = field(default_factory=list)  # killed every worker they ran in
 
     @property
     def forms(self) -> int:
@@ -72,6 +95,8 @@ class BatchResult:
         )
 
     def exit_code(self) -> ExitCode:
+        if self.crashed_inputs:
+            return ExitCode.INTERNAL
         if self.llm_unavailable:
             return ExitCode.LLM_UNAVAILABLE
         if self.failed_inputs or self.failed_forms:
@@ -123,6 +148,7 @@ def run_batch(
     on_document: Callable[[Document, list[Envelope]], None] | None = None,
     executor: Executor | None = None,
     window: int = 4,
+    claims: Claims | None = None,
 ) -> BatchResult:
     """Process every input; a bad file is reported and the batch goes on.
 
@@ -131,6 +157,8 @@ def run_batch(
     ``executor`` (a process pool, a Dask client's executor) documents are read
     and extracted there, up to ``window`` ahead, while this process writes
     them in input order: resume, the lock and the partial work as without.
+    With ``claims`` (work-queue mode) this process reads only the documents it
+    claims, in the order it claims them, itself (no executor).
     Raises OutputError when the output cannot be written or another run holds it.
     """
     result = BatchResult()
@@ -160,13 +188,17 @@ def run_batch(
     )
     try:
         with progress:
-            task = progress.add_task(f"{extractor.name}", total=len(paths))
+            task = progress.add_task(f"{extractor.name}", total=None if claims else len(paths))
             _track_llm_forms(extractor, progress)
             todo = [p for p in paths if not (done_paths and _already_done(p, resumed, done_paths))]
+            order: Iterable[Path] = paths
+            if claims is not None:
+                claims.adopt(sorted(set(paths) - set(todo)))
+                order, executor = claims.claimed(todo), None
             if len(todo) < 2:
                 executor = None  # one document has nothing to fan out: no pool is started
             ahead = _Ahead(executor, todo, extractor, settings, keep=on_document is not None, window=window)
-            for path in paths:
+            for path in order:
                 result.files += 1
                 progress.update(task, description=f"{extractor.name} {path.name}")
                 if not ahead.wanted(path):
@@ -182,12 +214,17 @@ def run_batch(
                     fail_line(str(exc))
                     result.llm_unavailable = True
                     break
+                except WorkerCrashError as exc:
+                    fail_line(str(exc))
+                    result.crashed_inputs.append(str(path))
                 except CrossfootError as exc:
                     fail_line(str(exc))
                     result.failed_inputs.append(str(path))
                 except OSError as exc:
                     fail_line(f"{path}: {exc.strerror or exc}")
                     result.failed_inputs.append(str(path))
+                if claims is not None:
+                    claims.done(path)
                 progress.advance(task)
         result.complete = not result.llm_unavailable
     finally:
@@ -265,22 +302,103 @@ class _Ahead:
         self._args = (extractor, settings, keep)
         self._window = max(1, window)
         self._pending: deque[tuple[Path, Future[tuple[Document | None, list[Envelope]]]]] = deque()
+        #: documents in flight when a worker died, not yet seen to finish
+        self._suspects: set[Path] = set()
+        self._alone_crashes: Counter[Path] = Counter()
 
     def wanted(self, path: Path) -> bool:
         return path in self._wanted
 
     def _fill(self) -> None:
         while self._executor is not None and self._todo and len(self._pending) < self._window:
-            path = self._todo.popleft()
-            self._pending.append((path, self._executor.submit(read_and_extract, path, *self._args)))
+            path = self._todo[0]
+            alone = path in self._suspects
+            if alone and any(queued in self._suspects for queued, _ in self._pending):
+                break  # suspects are tried one at a time
+            try:
+                future = self._submit(path, alone=alone)
+            except BrokenProcessPool:
+                if self._pending:
+                    return  # a worker died: the pending futures say so, and take() recovers
+                self._rebuild(alone=alone, broken=None)  # an idle worker died: nothing was lost
+                continue
+            self._todo.popleft()
+            self._pending.append((path, future))
+
+    def _submit(self, path: Path, *, alone: bool) -> Future[tuple[Document | None, list[Envelope]]]:
+        assert self._executor is not None
+        submit = getattr(self._executor, "submit_alone", None) if alone else None
+        if submit is None:
+            return self._executor.submit(read_and_extract, path, *self._args)
+        future: Future[tuple[Document | None, list[Envelope]]] = submit(read_and_extract, path, *self._args)
+        return future
+
+    def _rebuild(self, *, alone: bool, broken: BrokenProcessPool | None) -> None:
+        rebuild = getattr(self._executor, "rebuild_alone" if alone else "rebuild", None)
+        if rebuild is None:  # a Dask cluster re-runs lost tasks itself
+            raise broken or BrokenProcessPool("the executor's workers died")
+        rebuild()
 
     def take(self, path: Path) -> tuple[Document | None, list[Envelope]]:
-        """The next document's result (input order); raises what its worker raised."""
-        self._fill()
-        queued, future = self._pending.popleft()
-        assert queued == path, "documents are taken in input order"
-        self._fill()
-        return future.result()
+        """The next document's result (input order); raises what its worker
+        raised, or WorkerCrashError when the document keeps killing workers."""
+        while True:
+            self._fill()
+            queued, future = self._pending[0]
+            assert queued == path, "documents are taken in input order"
+            try:
+                result = self._result(future)
+            except BrokenProcessPool as exc:
+                self._recover(queued, exc)  # or raises
+                continue
+            except BaseException:  # the document's own error (an InputError...): it is done with
+                self._pending.popleft()
+                self._suspects.discard(queued)
+                raise
+            self._pending.popleft()
+            self._suspects.discard(queued)
+            self._fill()
+            return result
+
+    def _result(self, future: Future[tuple[Document | None, list[Envelope]]]) -> tuple[Document | None, list[Envelope]]:
+        """The future's result; BrokenProcessPool also when a worker died and
+        its pool did not notice (a worker killed while it held the pool's
+        queue lock leaves its siblings waiting for ever)."""
+        lost = getattr(self._executor, "lost_worker", None)
+        while True:
+            try:
+                return future.result(timeout=None if lost is None else WATCH_S)
+            except TimeoutError:
+                if lost is not None and lost(future):
+                    raise BrokenProcessPool("a worker process died") from None
+
+    def _recover(self, queued: Path, broken: BrokenProcessPool) -> None:
+        """A worker died, and with it its pool and everything in flight there.
+
+        Which document it was reading is unknown, so each one in flight runs
+        again as a suspect: alone, in a one-worker pool of its own (the other
+        documents go on in the main pool). A suspect whose lone worker dies
+        killed it; the MAX_ALONE_CRASHES-th time it is given up."""
+        if queued in self._suspects and hasattr(self._executor, "submit_alone"):
+            self._rebuild(alone=True, broken=broken)
+            self._alone_crashes[queued] += 1
+            if self._alone_crashes[queued] >= MAX_ALONE_CRASHES:
+                self._pending.popleft()
+                self._suspects.discard(queued)
+                raise WorkerCrashError(
+                    f"{queued}: the worker process reading it died {MAX_ALONE_CRASHES} times, alone each "
+                    "time; the document is skipped (a bug in crossfoot: please report it with the file)"
+                )
+            # again, alone, in its place: the documents after it keep theirs
+            self._pending[0] = (queued, self._submit(queued, alone=True))
+            return
+        # The main pool broke: everything in flight goes back (a suspect still
+        # running alone is asked again; its first answer is simply not read).
+        in_flight = [path for path, _ in self._pending]
+        self._pending.clear()
+        self._rebuild(alone=False, broken=broken)
+        self._suspects.update(in_flight)
+        self._todo.extendleft(reversed(in_flight))
 
     def cancel(self) -> None:
         """The batch stopped: drop what has not started."""

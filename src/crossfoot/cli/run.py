@@ -8,12 +8,12 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.table import Table
 
-from crossfoot.cli.app import app, console, fail_line
-from crossfoot.cli.batch import BatchResult, run_batch
+from crossfoot.cli.app import ExitCode, app, console, fail_line
+from crossfoot.cli.batch import BatchResult, Claims, run_batch
 from crossfoot.cli.output import JsonlSink
 from crossfoot.cli.settings import build_extractor, build_settings, print_llm_summary
 from crossfoot.cli.workers import open_executor, worker_count
-from crossfoot.errors import CrossfootError, OutputError
+from crossfoot.errors import ConfigError, CrossfootError, OutputError
 
 if TYPE_CHECKING:
     from crossfoot.review.store import RunLoader
@@ -56,14 +56,27 @@ def run(
     executor: Annotated[
         str | None, typer.Option("--executor", help="run documents on a Dask cluster: dask://HOST:PORT")
     ] = None,
+    work_queue: Annotated[
+        str | None,
+        typer.Option(
+            "--work-queue",
+            help="share the documents with other `run`s given this name and the same PostgreSQL --db",
+        ),
+    ] = None,
+    lease: Annotated[
+        float, typer.Option("--lease", help="seconds a work-queue claim holds before others may take it")
+    ] = 1800.0,
 ) -> None:
     """Extract and check INPUTS, write JSONL, print a summary.
 
     Exit codes: 0 clean; 1 some forms have error findings (they need review);
     2 an input could not be used, or the output cannot be written or is held
     by another run; 3 the LLM endpoint is unavailable (an interrupted batch
-    keeps OUT.partial to resume from); 4 a bug in crossfoot. The code and the
-    summary cover the whole output file, resumed forms included.
+    keeps OUT.partial to resume from); 4 a bug in crossfoot, or a document
+    that killed every worker it ran in. The code and the summary cover the
+    whole output file, resumed forms included. With --work-queue NAME each
+    process reads only the documents it claims and writes them to its own
+    OUTPUT; the store holds them all (it must be PostgreSQL, else exit 2).
     """
     settings = build_settings(backend=backend, db_url=db)
     sink = JsonlSink(output, resume=resume)
@@ -73,10 +86,19 @@ def run(
         fail_line(str(exc))
         raise typer.Exit(exc.exit_code) from None
     extractor = build_extractor(backend, settings)
+    if work_queue is not None:
+        _check_queue(work_queue, settings.db_url, no_store)
     loader = None if no_store else _open_store(settings.db_url, backend)
+    if work_queue is not None and loader is None:
+        raise typer.Exit(ExitCode.BAD_INPUT)  # the store could not be opened: said above
     on_document = None if loader is None else loader.add
+    claims = None
+    if work_queue is not None and loader is not None:
+        claims = _open_queue(loader, work_queue, lease, inputs)
     try:
-        with open_executor(worker_count(workers, backend), executor) as (pool, window):
+        # a work-queue process reads what it claims itself: more cores, more processes
+        processes = 1 if claims is not None else worker_count(workers, backend)
+        with open_executor(processes, None if claims is not None else executor) as (pool, window):
             result = run_batch(
                 inputs,
                 extractor,
@@ -86,6 +108,7 @@ def run(
                 on_document=on_document,
                 executor=pool,
                 window=window,
+                claims=claims,
             )
     except OutputError as exc:
         fail_line(str(exc))
@@ -100,6 +123,32 @@ def run(
     if loader is not None:
         console.print(summary.describe())
     raise typer.Exit(int(result.exit_code()))
+
+
+def _check_queue(name: str, db_url: str, no_store: bool) -> None:
+    """Exit 2, before any output or store is touched, when the queue cannot work."""
+    from crossfoot.review.workqueue import check_url
+
+    try:
+        if no_store:
+            raise ConfigError(f"--work-queue {name}: the queue lives in the review store; drop --no-store")
+        check_url(name, db_url)
+    except ConfigError as exc:
+        fail_line(str(exc))
+        raise typer.Exit(exc.exit_code) from None
+
+
+def _open_queue(loader: RunLoader, name: str, lease: float, inputs: list[Path]) -> Claims:
+    """The work queue in the run's store; a SQLite store or a bad lease is exit 2."""
+    from crossfoot.cli.workqueue import QueueClaims
+    from crossfoot.review.workqueue import WorkQueue
+
+    try:
+        return QueueClaims(WorkQueue(loader.store, name, lease_s=lease), inputs)
+    except CrossfootError as exc:
+        fail_line(str(exc))
+        loader.store.close()
+        raise typer.Exit(exc.exit_code) from None
 
 
 def _open_store(db_url: str, backend: str) -> RunLoader | None:

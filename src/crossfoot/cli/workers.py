@@ -13,13 +13,17 @@ import multiprocessing
 import os
 import signal
 import sys
-from collections.abc import Iterator
-from concurrent.futures import Executor, ProcessPoolExecutor
+from collections.abc import Callable, Iterator
+from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from contextlib import contextmanager
+from typing import Any, ParamSpec, TypeVar
 
-from crossfoot.errors import ConfigError
+from crossfoot.errors import ConfigError, CrossfootError
 
-__all__ = ["open_executor", "worker_count"]
+__all__ = ["LocalPool", "WorkerCrashError", "open_executor", "worker_count"]
+
+P = ParamSpec("P")
+T = TypeVar("T")
 
 
 def worker_count(workers: int, backend: str) -> int:
@@ -43,6 +47,91 @@ def _die_with_parent(parent: int) -> None:
         os._exit(1)
 
 
+class WorkerCrashError(CrossfootError):
+    """A document killed every worker process it ran in: a bug in crossfoot."""
+
+    exit_code = 4
+
+
+class LocalPool(Executor):
+    """A local process pool that can be built again after a worker died.
+
+    Spawned, not forked: a forked worker would inherit the output's flock and
+    hold it after a killed run, so the resume would be refused as a second
+    writer. Each worker dies with this process (a kill leaves no idle pool).
+    """
+
+    def __init__(self, workers: int) -> None:
+        self.workers = workers
+        self._pool = self._new(workers)
+        self._alone: ProcessPoolExecutor | None = None
+
+    def _new(self, workers: int) -> ProcessPoolExecutor:
+        return ProcessPoolExecutor(
+            max_workers=workers,
+            mp_context=multiprocessing.get_context("spawn"),
+            initializer=_die_with_parent,
+            initargs=(os.getpid(),),
+        )
+
+    def submit(self, fn: Callable[P, T], /, *args: P.args, **kwargs: P.kwargs) -> Future[T]:
+        return self._owned(self._pool, self._pool.submit(fn, *args, **kwargs))
+
+    @staticmethod
+    def _owned(pool: ProcessPoolExecutor, future: Future[T]) -> Future[T]:
+        future.crossfoot_pool = pool  # type: ignore[attr-defined]  # which pool runs it (lost_worker)
+        return future
+
+    def submit_alone(self, fn: Callable[P, T], /, *args: P.args, **kwargs: P.kwargs) -> Future[T]:
+        """Run ``fn`` in a pool of one worker of its own: if that worker dies,
+        this task is what it was running (a document suspected of killing one)."""
+        if self._alone is None:
+            self._alone = self._new(1)
+        return self._owned(self._alone, self._alone.submit(fn, *args, **kwargs))
+
+    def _pools(self) -> list[ProcessPoolExecutor]:
+        return [self._pool] if self._alone is None else [self._pool, self._alone]
+
+    def lost_worker(self, future: Future[Any]) -> bool:
+        """Whether the pool running ``future`` lost a worker or was ended. The
+        pool notices a death itself, except when the dead worker held its
+        queue's lock: then its siblings wait on it for ever and nothing
+        fails, so the batch asks."""
+        pool = getattr(future, "crossfoot_pool", None)
+        if pool is None or not any(pool is current for current in self._pools()):
+            return pool is not None and not future.done()  # its pool was ended: it never will be
+        return any(
+            process.exitcode is not None
+            # _processes is private, but the only view of a pool's workers
+            for process in list((getattr(pool, "_processes", None) or {}).values())
+        )
+
+    @staticmethod
+    def _stop(pool: ProcessPoolExecutor) -> None:
+        """End a broken pool: its live workers may be stuck on a dead one's lock."""
+        for process in list((getattr(pool, "_processes", None) or {}).values()):
+            with contextlib.suppress(OSError, ValueError):
+                process.kill()
+        pool.shutdown(wait=False, cancel_futures=True)
+
+    def rebuild(self) -> None:
+        """A worker died (BrokenProcessPool): every pending future of this pool
+        failed with it; start a fresh pool for them to be submitted to again."""
+        self._stop(self._pool)
+        self._pool = self._new(self.workers)
+
+    def rebuild_alone(self) -> None:
+        """The lone worker died: the next suspect gets a new one."""
+        if self._alone is not None:
+            self._stop(self._alone)
+        self._alone = None
+
+    def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
+        self._pool.shutdown(wait=wait, cancel_futures=cancel_futures)
+        if self._alone is not None:
+            self._alone.shutdown(wait=wait, cancel_futures=cancel_futures)
+
+
 @contextmanager
 def open_executor(workers: int, address: str | None) -> Iterator[tuple[Executor | None, int]]:
     """(executor or None for in-process, how many documents to keep in flight)."""
@@ -64,15 +153,7 @@ def open_executor(workers: int, address: str | None) -> Iterator[tuple[Executor 
     if workers <= 1:
         yield None, 1
         return
-    # Spawned, not forked: a forked worker would inherit the output's flock and
-    # hold it after a killed run, so the resume would be refused as a second
-    # writer. Each worker dies with this process (a kill leaves no idle pool).
-    pool = ProcessPoolExecutor(
-        max_workers=workers,
-        mp_context=multiprocessing.get_context("spawn"),
-        initializer=_die_with_parent,
-        initargs=(os.getpid(),),
-    )
+    pool = LocalPool(workers)
     try:
         yield pool, 2 * workers
     finally:

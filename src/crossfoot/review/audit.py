@@ -9,8 +9,9 @@ breaks the link after it; ``verify`` walks both chains in id order and names
 the first broken link, then checks that every form's trail accounts for each
 version the form claims.
 
-Rows are only ever written through ``append_edit`` and ``append_version``,
-inside a write transaction, which the store serialises (SQLite's ``BEGIN
+Rows are only ever written through ``append_edit`` and ``append_version``
+(one row) or ``append_many`` (a run's rows in one multi-row INSERT, hashed
+here in order first), inside a write transaction, which the store serialises (SQLite's ``BEGIN
 IMMEDIATE``, a PostgreSQL advisory lock), so the chain never forks.
 
 What a chain cannot show by itself is a cut-off tail: record the head hashes
@@ -24,12 +25,14 @@ import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from itertools import pairwise
 from typing import Any, TypeVar
 
-from sqlalchemy import func, select
+from sqlalchemy import Table, func, insert, select
 from sqlalchemy.orm import Session
 
-from crossfoot.review.tables import EditRow, FormRow, RecordVersionRow, utcnow
+from crossfoot.errors import StoreError
+from crossfoot.review.tables import Base, EditRow, FormRow, RecordVersionRow, utcnow
 
 __all__ = [
     "EDIT_FIELDS",
@@ -37,8 +40,11 @@ __all__ = [
     "VERSION_FIELDS",
     "AuditReport",
     "append_edit",
+    "append_many",
     "append_version",
     "chain_hash",
+    "insert_rows",
+    "table_of",
     "verify_session",
 ]
 
@@ -126,6 +132,59 @@ def append_edit(session: Session, **values: Any) -> EditRow:
 def append_version(session: Session, **values: Any) -> RecordVersionRow:
     """Add one record version, chained to the newest one."""
     return _append(session, RecordVersionRow, **values)
+
+
+def table_of(row_type: type[Base]) -> Table:
+    """A model's Core table, for bulk statements that skip the ORM's per-row work."""
+    return Base.metadata.tables[row_type.__tablename__]
+
+
+def insert_rows(session: Session, row_type: type[Base], rows: list[dict[str, Any]]) -> list[int]:
+    """Insert ``rows`` with one multi-row statement (batched); their ids, in order.
+
+    PostgreSQL numbers them through ``INSERT ... RETURNING`` in row order.
+    SQLite promises no order for RETURNING, so SQLAlchemy would fall back to
+    one INSERT per row; the store's writers hold SQLite's write lock (``BEGIN
+    IMMEDIATE``) for the whole transaction, so the largest id cannot move
+    under us and the rows are numbered here, exactly as SQLite would.
+    """
+    target = table_of(row_type)
+    if session.get_bind().dialect.name == "sqlite":
+        top = session.scalar(select(func.max(target.c.id))) or 0
+        ids = list(range(top + 1, top + 1 + len(rows)))
+        for row_id, values in zip(ids, rows, strict=True):
+            values["id"] = row_id
+        session.execute(insert(target), rows)
+        return ids
+    return list(session.scalars(insert(target).returning(target.c.id, sort_by_parameter_order=True), rows))
+
+
+def append_many(session: Session, row_type: type[Row], rows: list[dict[str, Any]]) -> list[int]:
+    """Add many rows to one chain with a single multi-row INSERT; their ids, in order.
+
+    The hashes are computed here, row after row, exactly as ``append_edit``
+    and ``append_version`` would; ``rows`` gain ``prev_hash`` and ``hash``.
+    The ids come back in the order of ``rows``, and the store's writer lock
+    keeps anyone else's rows out from between them, so id order (which
+    ``verify`` walks) is chain order; checked, because a fork is unrecoverable.
+    """
+    if not rows:
+        return []
+    table, names, stamp = _CHAINS[row_type]
+    session.flush()  # rows an ORM append left pending come first in the chain
+    prev = _head(session, row_type)
+    now = utcnow()
+    for values in rows:
+        values.setdefault(stamp, now)
+        for name in names:
+            values.setdefault(name, None)
+        values["prev_hash"] = prev
+        prev = values["hash"] = chain_hash(table, prev, {name: values[name] for name in names})
+    ids = insert_rows(session, row_type, rows)
+    if len(ids) != len(rows) or any(later <= earlier for earlier, later in pairwise(ids)):
+        raise StoreError(f"{table}: a bulk insert did not keep its rows in order; nothing was saved")
+    session.info[("crossfoot_chain_head", table)] = prev
+    return ids
 
 
 @dataclass

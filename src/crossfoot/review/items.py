@@ -18,6 +18,8 @@ rank   kind            from
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -30,7 +32,9 @@ __all__ = [
     "DOUBTFUL_CODE",
     "FAILURE_CODE",
     "ItemSpec",
+    "finding_rows",
     "has_open_items",
+    "item_values",
     "load_findings",
     "open_items_for",
     "store_findings",
@@ -130,19 +134,7 @@ def sync_items(
         if row is not None:
             row.message = spec.message
             continue
-        session.add(
-            ReviewItemRow(
-                form_id=form.id,
-                kind=spec.kind,
-                code=spec.code,
-                severity=spec.severity,
-                rank=spec.rank,
-                message=spec.message,
-                fields=list(spec.fields),
-                opened_at=now,
-                opened_version=form.version,
-            )
-        )
+        session.add(ReviewItemRow(**item_values(form.id, spec, opened_at=now, version=form.version)))
         opened += 1
     for key, row in by_key.items():
         if key not in wanted_keys:
@@ -156,21 +148,41 @@ def close_all(session: Session, form: FormRow, *, actor: str, resolution: str) -
     sync_items(session, form, [], actor=actor, resolution=resolution, requeue=False)
 
 
+def item_values(form_id: int, spec: ItemSpec, *, opened_at: datetime, version: int) -> dict[str, Any]:
+    """The columns of a newly opened review item (one ORM row, or a bulk insert's)."""
+    return {
+        "form_id": form_id,
+        "kind": spec.kind,
+        "code": spec.code,
+        "severity": spec.severity,
+        "rank": spec.rank,
+        "message": spec.message,
+        "fields": list(spec.fields),
+        "opened_at": opened_at,
+        "opened_version": version,
+    }
+
+
+def finding_rows(record_version_id: int, findings: list[Finding]) -> list[dict[str, Any]]:
+    """The columns of a record version's findings, in order."""
+    return [
+        {
+            "record_version_id": record_version_id,
+            "position": position,
+            "code": finding.code,
+            "severity": finding.severity.value,
+            "message": finding.message,
+            "fields": list(finding.fields),
+            "printed": finding.printed,
+            "expected": finding.expected,
+            "repair": finding.repair.model_dump(mode="json") if finding.repair else None,
+        }
+        for position, finding in enumerate(findings)
+    ]
+
+
 def store_findings(session: Session, record_version_id: int, findings: list[Finding]) -> None:
-    for position, finding in enumerate(findings):
-        session.add(
-            FindingRow(
-                record_version_id=record_version_id,
-                position=position,
-                code=finding.code,
-                severity=finding.severity.value,
-                message=finding.message,
-                fields=list(finding.fields),
-                printed=finding.printed,
-                expected=finding.expected,
-                repair=finding.repair.model_dump(mode="json") if finding.repair else None,
-            )
-        )
+    session.add_all(FindingRow(**values) for values in finding_rows(record_version_id, findings))
 
 
 def _finding(row: FindingRow) -> Finding:

@@ -7,23 +7,33 @@ failing on a lock upgrade, and the file runs in WAL mode so readers never
 wait for a writer; on PostgreSQL each takes one transaction-scoped advisory
 lock first. Serial writers keep the audit hash chains linear (``audit.py``),
 make concurrent loads of the same run idempotent, and cannot deadlock.
-Write transactions are short: a load commits every fraction of a second, so
-a reviewer's save never waits behind a whole run.
+Write transactions are short: a load commits at least every LOAD_CHUNK
+forms, so a reviewer's save never waits behind a whole run.
+
+A load is bulk work (issue 12): each chunk of a document's forms costs a
+fixed handful of statements, whatever its size. Existing forms, their last
+extraction hashes and whether a person touched them are one query each; new
+forms, their record versions, findings, review items and audit rows are one
+multi-row INSERT per table, the audit hash chains computed here in order
+(``audit.append_many``). Only a form whose extraction changed takes the
+per-form path (compare-and-set, ``sync_items``), which is rare.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import re
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import datetime
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel
-from sqlalchemy import Engine, create_engine, event, func, select, text, update
+from sqlalchemy import Engine, Text, cast, create_engine, event, func, insert, select, text, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session
@@ -32,13 +42,24 @@ from sqlalchemy.pool import StaticPool
 from crossfoot.errors import ConflictError, StoreError
 from crossfoot.ingest.document import Document
 from crossfoot.model import Envelope
-from crossfoot.review.audit import append_edit, append_version
-from crossfoot.review.items import has_open_items, open_items_for, store_findings, sync_items
+from crossfoot.review.audit import append_edit, append_many, append_version, insert_rows, table_of
+from crossfoot.review.items import (
+    NO_ITEMS_RANK,
+    ItemSpec,
+    finding_rows,
+    has_open_items,
+    item_values,
+    open_items_for,
+    store_findings,
+    sync_items,
+)
 from crossfoot.review.tables import (
     DocumentRow,
     EditRow,
+    FindingRow,
     FormRow,
     RecordVersionRow,
+    ReviewItemRow,
     RunRow,
     utcnow,
 )
@@ -64,7 +85,9 @@ HUMAN_ACTIONS = frozenset({"edit", "repair", "start", "approve", "reject", "reop
 _WRITE = "crossfoot_write"
 #: the PostgreSQL advisory lock every write transaction holds (SQLite: BEGIN IMMEDIATE)
 _WRITE_LOCK = 4242002
-#: a load commits at least this often, so a reviewer's save gets the store in between
+#: forms per load transaction: bulk inserts make a chunk a few milliseconds
+LOAD_CHUNK = 200
+#: after this long of back-to-back load transactions, SQLite gets a gap
 LOAD_TRANSACTION_S = 0.1
 #: and leaves SQLite this long between two transactions: SQLite's busy handler
 #: polls, so without a gap a waiting reviewer could starve behind a long load
@@ -168,8 +191,38 @@ def make_engine(url: str, busy_timeout_s: float = 30.0) -> Engine:
     return create_engine(url, pool_size=10, max_overflow=10, pool_pre_ping=True)
 
 
+def _script_head() -> str | None:
+    """The newest migration's revision, read from the scripts' text (no
+    Alembic import); None when the scripts do not form one line."""
+    revisions: set[str] = set()
+    parents: set[str] = set()
+    for script in (MIGRATIONS / "versions").glob("*.py"):
+        found = dict(re.findall(r'^(revision|down_revision) = "([^"]+)"', script.read_text("utf-8"), re.MULTILINE))
+        if "revision" in found:
+            revisions.add(found["revision"])
+            parents.add(found.get("down_revision", ""))
+    heads = revisions - parents
+    return heads.pop() if len(heads) == 1 else None
+
+
+def _at_head(engine: Engine) -> bool:
+    """Whether the store is already at the newest schema: the common case,
+    checked with one query, so opening a store does not import and run Alembic
+    (a fixed second of every `run`)."""
+    head = _script_head()
+    if head is None:
+        return False
+    try:
+        with engine.connect() as conn:
+            return conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalars().all() == [head]
+    except SQLAlchemyError:  # a new database: no alembic_version table yet
+        return False
+
+
 def migrate(engine: Engine) -> None:
     """Bring the database to the newest schema (Alembic ``upgrade head``)."""
+    if _at_head(engine):
+        return
     from alembic import command
     from alembic.config import Config
 
@@ -271,9 +324,22 @@ class LoadSummary(BaseModel):
         )
 
 
-def extraction_hash(envelope: Envelope) -> str:
+class _Extracted:
+    """An envelope's stored parts, dumped to JSON once: the record version's
+    columns and the hash that recognises an unchanged re-run both come from it."""
+
+    __slots__ = ("digest", "env", "provenance", "record")
+
+    def __init__(self, env: Envelope) -> None:
+        data = env.model_dump(mode="json", include={"backend", "record", "provenance", "findings", "error"})
+        self.env = env
+        self.record: dict[str, Any] | None = data.get("record")
+        self.provenance: dict[str, Any] = data.get("provenance", {})
+        self.digest = _digest(data)
+
+
+def _digest(data: dict[str, Any]) -> str:
     """What the extractor said, hashed; ``meta`` (timings, usage) is left out."""
-    data = envelope.model_dump(mode="json", include={"backend", "record", "provenance", "findings", "error"})
     return hashlib.sha256(json.dumps(data, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
 
 
@@ -284,70 +350,122 @@ def _crossfoot_version() -> str:
         return "unknown"
 
 
-def _document_row(session: Session, sha256: str, envelope: Envelope, docs: dict[str, Document]) -> DocumentRow:
-    row = session.scalar(select(DocumentRow).where(DocumentRow.sha256 == sha256))
-    if row is not None:
-        if not row.lines and sha256 in docs:  # first loaded without its text
-            row.lines = _lines_json(docs[sha256])
-        return row
-    doc = docs.get(sha256)
-    row = DocumentRow(
-        sha256=sha256,
-        path=doc.path if doc else envelope.source.path,
-        kind=doc.kind if doc else envelope.source.kind,
-        encoding=doc.encoding if doc else envelope.source.encoding,
-        lines=_lines_json(doc) if doc else [],
-    )
-    session.add(row)
-    session.flush()
-    return row
+def _document_id(session: Session, sha256: str, envelope: Envelope, document: Document | None) -> tuple[int, bool]:
+    """(the document row's id, whether it is new). Its lines are only read back
+    as a length: parsing a big document's text on every load is what made the
+    load grow with the store."""
+    found = session.execute(
+        select(DocumentRow.id, func.length(cast(DocumentRow.lines, Text))).where(DocumentRow.sha256 == sha256)
+    ).first()
+    if found is not None:
+        row_id, length = found
+        if (length or 0) <= len("[]") and document is not None:  # first loaded without its text
+            session.execute(update(DocumentRow).where(DocumentRow.id == row_id).values(lines=_lines_json(document)))
+        return row_id, False
+    row = {
+        "sha256": sha256,
+        "path": document.path if document else envelope.source.path,
+        "kind": document.kind if document else envelope.source.kind,
+        "encoding": document.encoding if document else envelope.source.encoding,
+        "lines": _lines_json(document) if document else [],
+        "added_at": utcnow(),
+    }
+    return insert_rows(session, DocumentRow, [row])[0], True
 
 
 def _lines_json(document: Document) -> list[Any]:
     return [[line.number, line.page, [cell.text for cell in line.cells]] for line in document.lines]
 
 
-def _new_form(session: Session, document_id: int, env: Envelope, digest: str) -> tuple[FormRow, int]:
-    form = FormRow(
-        document_id=document_id,
-        form_index=env.source.form_index,
-        form_count=env.source.form_count,
-        backend=env.backend,
-        template=env.source.template,
-        title=env.record.project_name if env.record else "",
-        first_line=env.source.first_line,
-        last_line=env.source.last_line,
-        status="clean",
-        version=1,
-        record_number=1,
-    )
-    session.add(form)
-    session.flush()
-    _add_extraction(session, form, env, digest, number=1)
-    wanted = open_items_for(env.findings, env.error)
-    opened = sync_items(session, form, wanted, actor=SYSTEM_ACTOR, resolution="superseded")
-    form.status = "needs_review" if opened else "clean"
-    append_edit(session, form_id=form.id, reviewer=SYSTEM_ACTOR, action="extract", from_version=0, to_version=1)
-    return form, opened
+def _unique(specs: list[ItemSpec]) -> list[ItemSpec]:
+    """One item per key, the first one's message (as ``sync_items`` opens them)."""
+    seen: dict[tuple[str, str, tuple[str, ...]], ItemSpec] = {}
+    for spec in specs:
+        seen.setdefault(spec.key, spec)
+    return list(seen.values())
 
 
-def _add_extraction(session: Session, form: FormRow, env: Envelope, digest: str, *, number: int) -> None:
-    version_row = append_version(
+def _insert_new_forms(session: Session, document_id: int, extracted: list[_Extracted]) -> int:
+    """Many new forms with their first record version, findings, review items
+    and ``extract`` audit rows: one multi-row INSERT per table, the chains
+    hashed in order here. Returns how many review items were opened."""
+    now = utcnow()
+    envelopes = [one.env for one in extracted]
+    wanted = [_unique(open_items_for(env.findings, env.error)) for env in envelopes]
+    # the queue's order (forms.queue_*), as sync_items sets it on the per-form path
+    queue_path = session.scalar(select(DocumentRow.path).where(DocumentRow.id == document_id)) or ""
+    form_ids = insert_rows(
         session,
-        form_id=form.id,
-        number=number,
-        origin="extraction",
-        record=env.record.model_dump(mode="json") if env.record else None,
-        provenance={k: [s.model_dump(mode="json") for s in v] for k, v in env.provenance.items()},
-        error=env.error,
-        meta=env.meta,
-        extraction_hash=digest,
-        created_by=SYSTEM_ACTOR,
+        FormRow,
+        [
+            {
+                "document_id": document_id,
+                "form_index": env.source.form_index,
+                "form_count": env.source.form_count,
+                "backend": env.backend,
+                "template": env.source.template,
+                "title": env.record.project_name if env.record else "",
+                "first_line": env.source.first_line,
+                "last_line": env.source.last_line,
+                "status": "needs_review" if specs else "clean",
+                "queue_rank": min((spec.rank for spec in specs), default=NO_ITEMS_RANK),
+                "queue_path": queue_path,
+                "version": 1,
+                "record_number": 1,
+                "created_at": now,
+                "updated_at": now,
+            }
+            for env, specs in zip(envelopes, wanted, strict=True)
+        ],
     )
-    store_findings(session, version_row.id, env.findings)
+    version_ids = append_many(
+        session,
+        RecordVersionRow,
+        [_version_values(form_id, one, number=1, at=now) for form_id, one in zip(form_ids, extracted, strict=True)],
+    )
+    findings = [
+        row
+        for version_id, env in zip(version_ids, envelopes, strict=True)
+        for row in finding_rows(version_id, env.findings)
+    ]
+    if findings:
+        session.execute(insert(table_of(FindingRow)), findings)
+    items = [
+        item_values(form_id, spec, opened_at=now, version=1)
+        for form_id, specs in zip(form_ids, wanted, strict=True)
+        for spec in specs
+    ]
+    if items:
+        session.execute(insert(table_of(ReviewItemRow)), items)
+    append_many(
+        session,
+        EditRow,
+        [
+            {"form_id": form_id, "at": now, "reviewer": SYSTEM_ACTOR, "action": "extract"}
+            | {"from_version": 0, "to_version": 1}
+            for form_id in form_ids
+        ],
+    )
+    return len(items)
 
 
-def _reextract(session: Session, form: FormRow, env: Envelope, digest: str) -> int:
+def _version_values(form_id: int, one: _Extracted, *, number: int, at: datetime) -> dict[str, Any]:
+    return {
+        "form_id": form_id,
+        "number": number,
+        "origin": "extraction",
+        "record": one.record,
+        "provenance": one.provenance,
+        "error": one.env.error,
+        "meta": one.env.meta,
+        "extraction_hash": one.digest,
+        "created_at": at,
+        "created_by": SYSTEM_ACTOR,
+    }
+
+
+def _reextract(session: Session, form: FormRow, one: _Extracted) -> int:
+    env = one.env
     seen, number = form.version, form.record_number + 1
     # The compare-and-set comes first: if a reviewer moved the form since we
     # read it, nothing below runs and their work stands.
@@ -360,7 +478,8 @@ def _reextract(session: Session, form: FormRow, env: Envelope, digest: str) -> i
         first_line=env.source.first_line,
         last_line=env.source.last_line,
     )
-    _add_extraction(session, form, env, digest, number=number)
+    version_row = append_version(session, **_version_values(form.id, one, number=number, at=utcnow()))
+    store_findings(session, version_row.id, env.findings)
     wanted = open_items_for(env.findings, env.error)
     opened = sync_items(session, form, wanted, actor=SYSTEM_ACTOR, resolution="superseded")
     append_edit(
@@ -376,45 +495,64 @@ def _reextract(session: Session, form: FormRow, env: Envelope, digest: str) -> i
     return opened
 
 
-def _reviewed(session: Session, form: FormRow) -> bool:
-    query = select(EditRow.id).where(EditRow.form_id == form.id, EditRow.action.in_(HUMAN_ACTIONS)).limit(1)
-    return session.scalar(query) is not None
-
-
-def _last_extraction_hash(session: Session, form: FormRow) -> str | None:
+def _last_extraction_hashes(session: Session, form_ids: list[int]) -> dict[int, str | None]:
+    """Each form's newest extraction hash, in one query."""
     query = (
-        select(RecordVersionRow.extraction_hash)
-        .where(RecordVersionRow.form_id == form.id, RecordVersionRow.origin == "extraction")
-        .order_by(RecordVersionRow.number.desc())
-        .limit(1)
+        select(RecordVersionRow.form_id, RecordVersionRow.extraction_hash)
+        .where(RecordVersionRow.form_id.in_(form_ids), RecordVersionRow.origin == "extraction")
+        .order_by(RecordVersionRow.form_id, RecordVersionRow.number)
     )
-    return session.scalar(query)
+    return {form_id: digest for form_id, digest in session.execute(query)}  # the newest number of each form comes last
 
 
-def _load_envelope(session: Session, document_id: int, env: Envelope, summary: LoadSummary) -> None:
-    digest = extraction_hash(env)
-    key = (
-        FormRow.document_id == document_id,
-        FormRow.form_index == env.source.form_index,
-        FormRow.backend == env.backend,
-    )
+def _reviewed(session: Session, form_ids: list[int]) -> set[int]:
+    """The forms a person has worked on, in one query."""
+    query = select(EditRow.form_id).where(EditRow.form_id.in_(form_ids), EditRow.action.in_(HUMAN_ACTIONS))
+    return set(session.scalars(query.distinct()))
+
+
+def _load_chunk(session: Session, document_id: int, envelopes: list[Envelope], summary: LoadSummary) -> None:
+    """Some forms of one document, in one transaction, with a fixed number of
+    statements however many forms: new forms go in as multi-row INSERTs; a
+    re-run of an unchanged form writes nothing."""
     # Locked from here to commit, so "nobody reviewed it" still holds when we write.
-    form = session.scalar(select(FormRow).where(*key).with_for_update())
-    if form is None:
-        _, opened = _new_form(session, document_id, env, digest)
-        summary.forms_new += 1
-        summary.items_opened += opened
-    elif _last_extraction_hash(session, form) == digest:
-        summary.forms_unchanged += 1
-    elif _reviewed(session, form):
-        # Never overwrite a reviewer's work; the new extraction is only counted.
-        summary.forms_kept_reviewed += 1
-    else:
+    existing = {
+        (form.form_index, form.backend): form
+        for form in session.scalars(
+            select(FormRow)
+            .where(
+                FormRow.document_id == document_id,
+                FormRow.form_index.in_({env.source.form_index for env in envelopes}),
+            )
+            .with_for_update()
+        )
+    }
+    new: list[_Extracted] = []
+    changed: list[tuple[FormRow, _Extracted]] = []
+    hashes = _last_extraction_hashes(session, [form.id for form in existing.values()]) if existing else {}
+    for env in envelopes:
+        form = existing.get((env.source.form_index, env.backend))
+        one = _Extracted(env)
+        if form is None:
+            new.append(one)
+        elif hashes.get(form.id) == one.digest:
+            summary.forms_unchanged += 1
+        else:
+            changed.append((form, one))
+    if new:
+        summary.items_opened += _insert_new_forms(session, document_id, new)
+        summary.forms_new += len(new)
+    reviewed = _reviewed(session, [form.id for form, _ in changed]) if changed else set()
+    for form, one in changed:
+        if form.id in reviewed:
+            # Never overwrite a reviewer's work; the new extraction is only counted.
+            summary.forms_kept_reviewed += 1
+            continue
         try:
-            summary.items_opened += _reextract(session, form, env, digest)
+            summary.items_opened += _reextract(session, form, one)
         except ConflictError:
             summary.forms_kept_reviewed += 1  # someone got there first; theirs stands
-            return
+            continue
         summary.forms_reextracted += 1
 
 
@@ -429,38 +567,40 @@ class RunLoader:
             session.add(run)
             session.flush()
             self.summary = LoadSummary(run_id=run.id)
-        self._last_gap = time.monotonic()
+        self._held = 0.0  # seconds of writing since others last had a gap
+        self._last_end = time.monotonic()
 
     def add(self, document: Document | None, envelopes: list[Envelope]) -> None:
-        """One document's forms, in short transactions (a few forms each)."""
+        """One document's forms: a transaction per LOAD_CHUNK forms, each a
+        handful of bulk statements, so a reviewer's save never waits long."""
         if not envelopes:
             return
-        docs = {document.sha256: document} if document is not None else {}
         sha256 = envelopes[0].source.sha256
-        self._yield_to_others()
-        with self.store.write() as session:
-            existed = session.scalar(select(DocumentRow.id).where(DocumentRow.sha256 == sha256)) is not None
-            doc_id = _document_row(session, sha256, envelopes[0], docs).id
-            self.summary.documents_seen += 1
-            self.summary.documents_new += 0 if existed else 1
-        done = 0
-        while done < len(envelopes):
+        for start in range(0, len(envelopes), LOAD_CHUNK):
             self._yield_to_others()
-            started = time.monotonic()
+            began = time.monotonic()
             with self.store.write() as session:
-                while done < len(envelopes):
-                    # by id: loading the document row would parse its whole text each time
-                    _load_envelope(session, doc_id, envelopes[done], self.summary)
-                    done += 1
-                    if time.monotonic() - started >= LOAD_TRANSACTION_S:
-                        break
+                if start == 0:
+                    doc_id, new = _document_id(session, sha256, envelopes[0], document)
+                # by id: loading the document row would parse its whole text each time
+                _load_chunk(session, doc_id, envelopes[start : start + LOAD_CHUNK], self.summary)
+            if start == 0:
+                self.summary.documents_seen += 1
+                self.summary.documents_new += 1 if new else 0
+            self._last_end = time.monotonic()
+            self._held += self._last_end - began
 
     def _yield_to_others(self) -> None:
-        """On SQLite, step aside briefly once per LOAD_TRANSACTION_S of loading."""
-        now = time.monotonic()
-        if self.store.is_sqlite and now - self._last_gap >= LOAD_TRANSACTION_S:
-            time.sleep(SQLITE_GAP_S)
-            self._last_gap = time.monotonic()
+        """On SQLite, step aside briefly after LOAD_TRANSACTION_S of loading
+        with no pause; time spent extracting between documents is a pause."""
+        if not self.store.is_sqlite:
+            return
+        idle = time.monotonic() - self._last_end
+        if idle < SQLITE_GAP_S and self._held >= LOAD_TRANSACTION_S:
+            time.sleep(SQLITE_GAP_S - idle)
+            idle = SQLITE_GAP_S
+        if idle >= SQLITE_GAP_S:
+            self._held = 0.0
 
     def finish(self) -> LoadSummary:
         with self.store.write() as session:

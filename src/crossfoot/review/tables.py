@@ -36,6 +36,7 @@ __all__ = [
     "RecordVersionRow",
     "ReviewItemRow",
     "RunRow",
+    "WorkItemRow",
     "utcnow",
 ]
 
@@ -235,3 +236,30 @@ class FormLockRow(Base):
     reviewer: Mapped[str] = mapped_column(String(200))
     since: Mapped[datetime] = mapped_column(default=utcnow)
     expires_at: Mapped[datetime] = mapped_column()
+
+
+class WorkItemRow(Base):
+    """One document of a work queue (``run --work-queue NAME``): several
+    `crossfoot run` processes on one PostgreSQL store claim documents here
+    with ``SELECT ... FOR UPDATE SKIP LOCKED``, so each is done once.
+
+    A claim is a lease: a process that dies leaves its document claimed until
+    ``expires_at``, after which anyone may claim it again.
+    """
+
+    __tablename__ = "work_items"
+    __table_args__ = (UniqueConstraint("queue", "sha256", "name", name="uq_work_items_key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: the name every process of one batch is given
+    queue: Mapped[str] = mapped_column(String(200))
+    #: the document: its content's sha256 and its path relative to the input named
+    sha256: Mapped[str] = mapped_column(String(64))
+    name: Mapped[str] = mapped_column(Text)
+    claimed_by: Mapped[str | None] = mapped_column(String(200))
+    claimed_at: Mapped[datetime | None] = mapped_column()
+    expires_at: Mapped[datetime | None] = mapped_column()
+    #: set when the claimant has stored the document and written its lines
+    done_at: Mapped[datetime | None] = mapped_column()
+    #: how many times it was claimed (more than once: a claimant died)
+    claims: Mapped[int] = mapped_column(Integer, default=0)
