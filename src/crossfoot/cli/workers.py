@@ -100,11 +100,7 @@ class LocalPool(Executor):
         pool = getattr(future, "crossfoot_pool", None)
         if pool is None or not any(pool is current for current in self._pools()):
             return pool is not None and not future.done()  # its pool was ended: it never will be
-        return any(
-            process.exitcode is not None
-            # _processes is private, but the only view of a pool's workers
-            for process in list((getattr(pool, "_processes", None) or {}).values())
-        )
+        return self._lost_any(pool)
 
     @staticmethod
     def _stop(pool: ProcessPoolExecutor) -> None:
@@ -112,7 +108,20 @@ class LocalPool(Executor):
         for process in list((getattr(pool, "_processes", None) or {}).values()):
             with contextlib.suppress(OSError, ValueError):
                 process.kill()
+        # A worker killed while writing its result leaves half a message in the
+        # result pipe, and the pool's manager thread blocks for ever reading the
+        # rest (this process holds the pipe's write end too, so no end-of-file
+        # comes): the interpreter then hangs at exit, joining that thread.
+        # Closing our end gives the reader its end-of-file once the killed
+        # workers are gone; the thread sees a broken pool and ends.
+        with contextlib.suppress(AttributeError, OSError):
+            pool._result_queue._writer.close()  # type: ignore[attr-defined]
         pool.shutdown(wait=False, cancel_futures=True)
+
+    @staticmethod
+    def _lost_any(pool: ProcessPoolExecutor) -> bool:
+        # _processes is private, but the only view of a pool's workers
+        return any(process.exitcode is not None for process in list((getattr(pool, "_processes", None) or {}).values()))
 
     def rebuild(self) -> None:
         """A worker died (BrokenProcessPool): every pending future of this pool
@@ -127,9 +136,11 @@ class LocalPool(Executor):
         self._alone = None
 
     def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
-        self._pool.shutdown(wait=wait, cancel_futures=cancel_futures)
-        if self._alone is not None:
-            self._alone.shutdown(wait=wait, cancel_futures=cancel_futures)
+        for pool in self._pools():
+            if self._lost_any(pool):  # a worker died after the last document: end it as broken
+                self._stop(pool)
+            else:
+                pool.shutdown(wait=wait, cancel_futures=cancel_futures)
 
 
 @contextmanager
