@@ -22,8 +22,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
 sys.path.insert(0, str(ROOT))
 
-from crossfoot.ingest import load_document  # noqa: E402
 from tests.ingest import native_forms  # noqa: E402
+
+from crossfoot.ingest import load_document  # noqa: E402
 
 
 def _many(kind: str, folder: Path, forms: int) -> Path:
