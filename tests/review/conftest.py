@@ -24,6 +24,14 @@ def sample_run() -> Run:
     return rules_run(sorted(SAMPLES.glob("*.txt")))
 
 
+@pytest.fixture
+def sqlite_store(tmp_path: Path, sample_run: Run) -> Iterator[Store]:
+    """A store on SQLite with the samples' run loaded (the browser tests serve it)."""
+    with Store(str(tmp_path / "review.db")) as store:
+        load_into(store, *sample_run)
+        yield store
+
+
 def _postgres_database() -> Iterator[str]:
     need(PG_URL is not None, "a PostgreSQL server: set CROSSFOOT_TEST_PG_URL (see .ci/steps/20-postgres.sh)")
     assert PG_URL is not None

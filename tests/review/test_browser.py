@@ -19,7 +19,7 @@ from crossfoot.review.view import form_view
 from crossfoot.settings import Settings
 from tests.conftest import need
 from tests.review.browser import chromium, have_chromium
-from tests.review.helpers import SCRIPT, Run, rules_run, write_hostile_dump
+from tests.review.helpers import SCRIPT, rules_run, write_hostile_dump
 
 pytestmark = pytest.mark.browser
 
@@ -31,13 +31,6 @@ from selenium.webdriver.common.by import By  # noqa: E402
 from selenium.webdriver.common.keys import Keys  # noqa: E402
 from selenium.webdriver.support import expected_conditions as ec  # noqa: E402
 from selenium.webdriver.support.ui import Select, WebDriverWait  # noqa: E402
-
-
-@pytest.fixture
-def sqlite_store(tmp_path: Path, sample_run: Run) -> Iterator[Store]:
-    with Store(str(tmp_path / "review.db")) as store:
-        load_into(store, *sample_run)
-        yield store
 
 
 @pytest.fixture

@@ -13,12 +13,11 @@ from crossfoot.review.access import Access, add_reviewer, load_reviewers
 from crossfoot.review.app import create_app
 from crossfoot.review.queue import queue
 from crossfoot.review.serve import serve_in_background
-from crossfoot.review.store import Store, load_into
+from crossfoot.review.store import Store
 from crossfoot.review.view import form_view
 from crossfoot.settings import Settings
 from tests.conftest import need
 from tests.review.browser import chromium, have_chromium
-from tests.review.helpers import Run
 
 pytestmark = pytest.mark.browser
 
@@ -28,13 +27,6 @@ from selenium.webdriver.common.by import By  # noqa: E402
 from selenium.webdriver.common.keys import Keys  # noqa: E402
 from selenium.webdriver.support import expected_conditions as ec  # noqa: E402
 from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
-
-
-@pytest.fixture
-def sqlite_store(tmp_path: Path, sample_run: Run) -> Iterator[Store]:
-    with Store(str(tmp_path / "review.db")) as store:
-        load_into(store, *sample_run)
-        yield store
 
 
 @pytest.fixture
