@@ -375,8 +375,9 @@ def _audit_rows(store: Store) -> Iterator[dict[str, Any]]:
             }
 
 
-def _trail_rows(store: Store, base: str | None, *conditions: Any) -> Iterator[tuple[EditRow, str, int, str]]:
-    """Trail rows matching ``conditions`` with their form's title, index and relative path."""
+def _trail_rows(store: Store, base: str | None, *conditions: Any) -> Iterator[tuple[EditRow, dict[str, Any]]]:
+    """Trail rows matching ``conditions``, each with the columns every trail
+    sheet starts with: when, and which form (title, index, relative path)."""
     with store.read() as session:
         base = store_path_base(session) if base is None else base
         query = (
@@ -388,18 +389,22 @@ def _trail_rows(store: Store, base: str | None, *conditions: Any) -> Iterator[tu
             .execution_options(yield_per=500)
         )
         for edit, title, form_index, path in session.execute(query):
-            yield edit, title, form_index, relative_to(path, base)
+            yield (
+                edit,
+                {
+                    "at": _naive(edit.at),
+                    "form_id": edit.form_id,
+                    "path": relative_to(path, base),
+                    "form_index": form_index,
+                    "project_name": title,
+                },
+            )
 
 
 def _decision_rows(store: Store, base: str | None) -> Iterator[dict[str, Any]]:
     undone_decision = (EditRow.action == "undo") & EditRow.field.is_(None)
-    for edit, title, form_index, path in _trail_rows(store, base, EditRow.action.in_(_DECISIONS) | undone_decision):
-        yield {
-            "at": _naive(edit.at),
-            "form_id": edit.form_id,
-            "path": path,
-            "form_index": form_index,
-            "project_name": title,
+    for edit, head in _trail_rows(store, base, EditRow.action.in_(_DECISIONS) | undone_decision):
+        yield head | {
             "decision": edit.action,
             "reviewer": edit.reviewer,
             "reason": edit.reason,
@@ -408,13 +413,8 @@ def _decision_rows(store: Store, base: str | None) -> Iterator[dict[str, Any]]:
 
 def _change_rows(store: Store, base: str | None) -> Iterator[dict[str, Any]]:
     changed = (EditRow.action.in_(_VALUE_CHANGES), EditRow.field.is_not(None))
-    for edit, title, form_index, path in _trail_rows(store, base, *changed):
-        yield {
-            "at": _naive(edit.at),
-            "form_id": edit.form_id,
-            "path": path,
-            "form_index": form_index,
-            "project_name": title,
+    for edit, head in _trail_rows(store, base, *changed):
+        yield head | {
             "field": edit.field,
             "old_value": _shown(edit.old_value),
             "new_value": _shown(edit.new_value),

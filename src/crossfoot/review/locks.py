@@ -131,12 +131,6 @@ def take_over(store: Store, form_id: int, reviewer: str, now: datetime | None = 
         return _held(claimed, reviewer)
 
 
-def release(store: Store, form_id: int, reviewer: str) -> None:
-    """Give up one's own claim (leaving the page)."""
-    with store.write() as session:
-        session.execute(delete(FormLockRow).where(FormLockRow.form_id == form_id, FormLockRow.reviewer == reviewer))
-
-
 def holders(store: Store, form_ids: list[int], now: datetime | None = None) -> dict[int, str]:
     """Who has each of these forms open now (for the queue page)."""
     now = now or utcnow()

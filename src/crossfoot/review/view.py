@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from crossfoot.model import FUNDING_COLUMNS, FUNDING_ROWS, Finding, Severity
 from crossfoot.review.edits import last_undoable, not_as_printed, pick_undoable, value_at
@@ -24,7 +25,7 @@ from crossfoot.review.images import PageSize, SourceImages, SourceUnavailable
 from crossfoot.review.items import DOUBTFUL_CODE, load_findings
 from crossfoot.review.queue import QueueFilters, neighbours
 from crossfoot.review.store import Store, current_version, get_form
-from crossfoot.review.tables import DocumentRow, EditRow, FormRow, ReviewItemRow
+from crossfoot.review.tables import DocumentRow, EditRow, FormRow, RecordVersionRow, ReviewItemRow
 
 __all__ = [
     "FUNDING_COLUMN_LABELS",
@@ -249,14 +250,19 @@ def _field_addresses(provenance: dict[str, Any]) -> dict[str, list[str]]:
     }
 
 
+def _form_rows(session: Session, form_id: int) -> tuple[FormRow, DocumentRow, RecordVersionRow, list[Finding]]:
+    """A form with its document, its current version and that version's findings."""
+    form = get_form(session, form_id)
+    document = session.get(DocumentRow, form.document_id)
+    assert document is not None
+    version_row = current_version(session, form)
+    return form, document, version_row, load_findings(session, version_row.id)
+
+
 def form_view(store: Store, form_id: int, filters: QueueFilters | None = None) -> FormView:
     """Load one form for its page. Raises StoreError when it does not exist."""
     with store.read() as session:
-        form = get_form(session, form_id)
-        document = session.get(DocumentRow, form.document_id)
-        assert document is not None
-        version_row = current_version(session, form)
-        findings = load_findings(session, version_row.id)
+        form, document, version_row, findings = _form_rows(session, form_id)
         open_items = list(
             session.scalars(
                 select(ReviewItemRow)
@@ -412,11 +418,7 @@ def image_pane(store: Store, form_id: int, images: SourceImages) -> ImagePane:
     shown (moved, changed, outside the served folders) is a message, not an error.
     """
     with store.read() as session:
-        form = get_form(session, form_id)
-        document = session.get(DocumentRow, form.document_id)
-        assert document is not None
-        version_row = current_version(session, form)
-        findings = load_findings(session, version_row.id)
+        form, document, version_row, findings = _form_rows(session, form_id)
         path, sha256, kind, record = document.path, document.sha256, document.kind, version_row.record
         pages_of_form = sorted(
             {
