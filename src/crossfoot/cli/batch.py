@@ -20,12 +20,13 @@ from typing import Protocol
 
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
+from crossfoot import heap
 from crossfoot.cli.app import ExitCode, err_console, fail_line
 from crossfoot.cli.output import JsonlSink, LineStats, Resumed, file_sha256
 from crossfoot.cli.workers import WorkerCrashError
 from crossfoot.errors import CrossfootError, LLMUnavailableError
 from crossfoot.extract.base import Extractor
-from crossfoot.ingest import Document, load_document
+from crossfoot.ingest import ACYCLIC_READERS, Document, load_document
 from crossfoot.model import Envelope
 from crossfoot.pipeline import expand_inputs, iter_envelopes
 from crossfoot.settings import Settings
@@ -250,10 +251,8 @@ def _one_document(
     on_document: Callable[[Document, list[Envelope]], None] | None,
 ) -> None:
     """Read, extract and write one input; raises InputError / LLMUnavailableError."""
-    document = load_document(path, settings)
-    _write_document(
-        document, iter_envelopes(document, extractor, settings.ocr_min_confidence), sink, result, on_document
-    )
+    document, envelopes = _read(path, extractor, settings)
+    _write_document(document, envelopes, sink, result, on_document)
 
 
 def _write_document(
@@ -278,9 +277,18 @@ def read_and_extract(
     path: Path, extractor: Extractor, settings: Settings, keep: bool
 ) -> tuple[Document | None, list[Envelope]]:
     """One input's envelopes, made in a worker; its Document too when the store wants it."""
+    document, envelopes = _read(path, extractor, settings)
+    return (document if keep else None), list(envelopes)
+
+
+def _read(path: Path, extractor: Extractor, settings: Settings) -> tuple[Document, Iterator[Envelope]]:
+    """One input read, and its envelopes as they are made; the collector kept
+    off the document (crossfoot.heap)."""
+    heap.for_batch()
+    heap.settle()  # the last document's garbage goes now, while the heap is small
     document = load_document(path, settings)
-    envelopes = list(iter_envelopes(document, extractor, settings.ocr_min_confidence))
-    return (document if keep else None), envelopes
+    heap.settle(collect=document.kind not in ACYCLIC_READERS)
+    return document, iter_envelopes(document, extractor, settings.ocr_min_confidence)
 
 
 class _Ahead:

@@ -12,7 +12,16 @@ from crossfoot.ingest.formats import GRID_SUFFIXES, READ_FORMATS, REFUSED_SUFFIX
 from crossfoot.ingest.text import decode_bytes, read_text_dump
 from crossfoot.settings import Settings
 
-__all__ = ["READ_FORMATS", "SUPPORTED_SUFFIXES", "Cell", "Document", "Line", "decode_bytes", "load_document"]
+__all__ = [
+    "ACYCLIC_READERS",
+    "READ_FORMATS",
+    "SUPPORTED_SUFFIXES",
+    "Cell",
+    "Document",
+    "Line",
+    "decode_bytes",
+    "load_document",
+]
 
 PDF_SUFFIXES = frozenset({".pdf"})
 IMAGE_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".tif", ".tiff"})
@@ -21,6 +30,10 @@ IMAGE_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".tif", ".tiff"})
 SUPPORTED_SUFFIXES = (
     frozenset({".txt", ".tsv", ".md"}) | PDF_SUFFIXES | IMAGE_SUFFIXES | GRID_SUFFIXES | REFUSED_SUFFIXES
 )
+
+#: document kinds whose reader builds only acyclic objects (the text reader,
+#: with the collector paused: crossfoot.heap): after it no pass has garbage to free
+ACYCLIC_READERS = frozenset({"text"})
 
 #: native grid formats -> the ingest module whose read_<format> reads them
 _NATIVE_MODULES = {"html": "html", "xlsx": "xlsx", "xls": "xls", "docx": "docx", "csv": "delimited"}
