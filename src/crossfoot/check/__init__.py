@@ -41,8 +41,26 @@ def _decimals(node: object, path: str) -> Iterator[tuple[str, Decimal]]:
             yield from _decimals(item, f"{path}.{n}")
 
 
+def _any_absurd(record: Record) -> bool:
+    """Whether any number is outside the sane range: the walk of ``_decimals``
+    without the field paths, which only a record that has one needs."""
+    stack: list[object] = [record]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, Decimal):
+            if out_of_range(node):
+                return True
+        elif isinstance(node, BaseModel):
+            stack.extend(node.__dict__.values())  # a pydantic model keeps its fields there
+        elif isinstance(node, list):
+            stack.extend(node)
+    return False
+
+
 def absurd_fields(record: Record) -> list[str]:
     """The record's numbers outside the sane range, by field path."""
+    if not _any_absurd(record):
+        return []
     return [path for path, value in _decimals(record, "") if out_of_range(value)]
 
 

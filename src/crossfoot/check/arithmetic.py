@@ -15,7 +15,7 @@ from crossfoot.model import (
     Severity,
 )
 
-__all__ = ["ALL_COLUMNS", "CHECKS", "CHECK_CODES", "grade_for", "places", "run_arithmetic"]
+__all__ = ["ALL_COLUMNS", "CHECKS", "CHECK_CODES", "grade_for", "iter_arithmetic", "places", "run_arithmetic"]
 
 HUNDRED = Decimal(100)
 RATE_SLACK = Decimal("0.01")  # SCHEMA.md: 0.01 percentage points plus rounding
@@ -407,11 +407,17 @@ CHECK_CODES: tuple[str, ...] = (
 )
 
 
-def run_arithmetic(record: Record, prints: frozenset[str] | None = None) -> list[Finding]:
-    """Every check, in a stable order. ``prints``: the columns the form's
-    template prints (None: all of them); the checks say nothing about the rest."""
-    findings = list(check_missing(record, prints))
+def iter_arithmetic(record: Record, prints: frozenset[str] | None = None) -> Iterator[Finding]:
+    """Every check's findings, in a stable order, as each check makes them
+    (a caller that needs only the first error stops the rest from running).
+    ``prints``: the columns the form's template prints (None: all of them);
+    the checks say nothing about the rest."""
+    yield from check_missing(record, prints)
     for check in CHECKS:
         if check is not check_missing:
-            findings.extend(check(record))
-    return findings
+            yield from check(record)
+
+
+def run_arithmetic(record: Record, prints: frozenset[str] | None = None) -> list[Finding]:
+    """Every check's findings, in a stable order (``iter_arithmetic``)."""
+    return list(iter_arithmetic(record, prints))

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from decimal import Decimal, InvalidOperation
 
-from crossfoot.check.arithmetic import HUNDRED, as_printed, run_arithmetic
+from crossfoot.check.arithmetic import HUNDRED, as_printed, iter_arithmetic
 from crossfoot.model import Finding, Record, Repair, Severity, get_field, with_field
 
 __all__ = ["suggest_repair"]
@@ -88,7 +88,8 @@ def _one_char_edit(a: str, b: str) -> bool:
 
 def _passes(record: Record, path: str, value: Decimal) -> bool:
     trial = with_field(record, path, value)
-    return not any(f.severity is Severity.error for f in run_arithmetic(trial))
+    # the first error settles it: the checks after it need not run
+    return not any(f.severity is Severity.error for f in iter_arithmetic(trial))
 
 
 def suggest_repair(record: Record, findings: list[Finding]) -> Repair | None:

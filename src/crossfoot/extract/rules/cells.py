@@ -79,17 +79,26 @@ def find_cell(line: Line, *keys: str, exact: bool = True) -> Cell | None:
     return None
 
 
+#: SourceSpan's validator called directly: the same validation as
+#: ``SourceSpan(...)`` without BaseModel.__init__'s keyword packing, which was
+#: half the cost of the ~100 spans a form makes (issue 12)
+_validate_span = SourceSpan.__pydantic_validator__.validate_python
+
+
 def span(located: Located) -> SourceSpan:
     line, cell = located
-    return SourceSpan(
-        line=line.number,
-        column=cell.column,
-        raw=cell.text,
-        page=line.page,
-        bbox=cell.bbox,
-        confidence=cell.confidence,
-        address=cell.address,
+    made: SourceSpan = _validate_span(
+        {
+            "line": line.number,
+            "column": cell.column,
+            "raw": cell.text,
+            "page": line.page,
+            "bbox": cell.bbox,
+            "confidence": cell.confidence,
+            "address": cell.address,
+        }
     )
+    return made
 
 
 class Reading:

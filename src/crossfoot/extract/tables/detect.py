@@ -37,6 +37,21 @@ def _folded(text: str) -> str:
     return unicodedata.normalize("NFKC", "".join(text.split()))
 
 
+@lru_cache(maxsize=64)  # a template's signatures, folded once rather than per form
+def _signatures(words: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
+    """Each signature as (where it is sought, the folded text sought): ``~``
+    words anywhere in the text, ``^`` words among the title labels, the rest
+    among the cells' label keys."""
+    return tuple(
+        ("text", unicodedata.normalize("NFKC", word[1:]))
+        if word.startswith("~")
+        else ("title", label_key(word[1:]))
+        if word.startswith("^")
+        else ("key", label_key(word))
+        for word in words
+    )
+
+
 def detect_template(lines: list[Line], lexicon: Lexicon) -> str:
     """The template whose signatures the form prints most of (lexicon.toml
     says how a signature scores); Shanghai on a tie."""
@@ -48,15 +63,15 @@ def detect_template(lines: list[Line], lexicon: Lexicon) -> str:
     best, best_score = DEFAULT_TEMPLATE, 0.0
     for name, profile in lexicon.templates.items():
         score = 0.0
-        for word in profile.signatures:
-            if word.startswith("~"):
-                needle = unicodedata.normalize("NFKC", word[1:])
-                score += "\n" not in needle and needle in texts
-            elif word.startswith("^"):
-                score += 1.5 * (label_key(word[1:]) in titles)
+        for where, sought in _signatures(tuple(profile.signatures)):
+            if where == "text":
+                score += "\n" not in sought and sought in texts
+            elif where == "title":
+                score += 1.5 * (sought in titles)
             else:
-                score += label_key(word) in keys
-        if name == "sichuan_goal" and _weight_before_target(lines, lexicon):
+                score += sought in keys
+        # the column order is read only where its bonus could make sichuan_goal win
+        if name == "sichuan_goal" and score + 2 > best_score and _weight_before_target(lines, lexicon):
             score += 2
         if score > best_score:
             best, best_score = name, score
