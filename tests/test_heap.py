@@ -1,11 +1,12 @@
 """crossfoot.heap: the collector is kept off a batch's documents without
 freezing garbage (issue 12). What could break: a reader named acyclic that
-makes cycles (they would be frozen and never freed), a pause that leaks out
-of its block, a batch whose output depends on the collector's state."""
+makes cycles (they would be frozen and never freed), a settle that freezes
+garbage, a batch whose output depends on the collector's state."""
 
 from __future__ import annotations
 
 import gc
+import weakref
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -14,6 +15,7 @@ from typer.testing import CliRunner
 
 from crossfoot import heap
 from crossfoot.cli import app
+from crossfoot.cli.workers import LocalPool
 from crossfoot.ingest import ACYCLIC_READERS, load_document
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -21,11 +23,11 @@ SAMPLES = sorted((ROOT / "samples").glob("*.txt"))
 
 
 @pytest.fixture
-def collector_state() -> Iterator[None]:
+def collector_state(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """Whatever a test does to the collector, the next test starts as before."""
     enabled, threshold = gc.isenabled(), gc.get_threshold()
+    monkeypatch.setattr(heap, "_managed", heap._managed)
     yield
-    gc.unfreeze()
     gc.set_threshold(*threshold)
     (gc.enable if enabled else gc.disable)()
 
@@ -52,47 +54,62 @@ def test_pdf_reader_is_not_acyclic(collector_state: None) -> None:
     assert gc.collect() > 0
 
 
-def test_collector_paused_restores_state(collector_state: None) -> None:
-    gc.enable()
-    with pytest.raises(RuntimeError), heap.collector_paused():
-        assert not gc.isenabled()
-        raise RuntimeError("inside")
-    assert gc.isenabled()
-    gc.disable()
-    with heap.collector_paused():
-        pass
-    assert not gc.isenabled()  # a caller's own pause is kept
+class _Node:
+    def __init__(self) -> None:
+        self.other: _Node | None = None
+
+
+def _garbage_cycle() -> weakref.ref[_Node]:
+    """A cycle nothing refers to; the reference tells whether it was freed."""
+    a, b = _Node(), _Node()
+    a.other, b.other = b, a
+    return weakref.ref(a)
 
 
 def test_settle_frees_garbage_then_freezes(collector_state: None) -> None:
-    class Node:
-        def __init__(self) -> None:
-            self.other: Node | None = None
-
     gc.collect()
-    a, b = Node(), Node()
-    a.other, b.other = b, a  # a cycle that becomes garbage
-    del a, b
-    kept = [Node() for _ in range(100)]
+    heap.manage()
+    cycle = _garbage_cycle()
+    kept = [_Node() for _ in range(100)]
     frozen_before = gc.get_freeze_count()
     heap.settle()
-    assert not any(isinstance(o, Node) and o not in kept for o in gc.get_objects())
+    assert cycle() is None  # the cycle was freed, not frozen
     assert gc.get_freeze_count() >= frozen_before + len(kept)
+    assert not any(isinstance(o, _Node) for o in gc.get_objects())  # the kept ones: frozen
+    assert gc.get_threshold()[2] == heap.FULL_PASS_AFTER
 
 
-def test_for_batch_sets_full_pass_threshold(collector_state: None) -> None:
-    young, middle, _ = gc.get_threshold()
-    heap.for_batch()
-    assert gc.get_threshold() == (young, middle, heap.FULL_PASS_AFTER)
+def test_settle_does_nothing_in_a_process_it_does_not_own(collector_state: None) -> None:
+    """A Dask worker or a library caller: no freeze, no collection, no new thresholds."""
+    heap._managed = False
+    threshold = gc.get_threshold()
+    gc.collect()
+    gc.disable()
+    cycle = _garbage_cycle()
+    frozen_before = gc.get_freeze_count()
+    heap.settle()
+    assert cycle() is not None  # not collected
+    assert gc.get_freeze_count() == frozen_before
+    assert gc.get_threshold() == threshold
 
 
-def test_batch_output_does_not_depend_on_the_collector(tmp_path: Path, collector_state: None) -> None:
-    """The same bytes with the collector as the batch sets it and with it off."""
-    outs = []
-    for label, before in (("tuned", lambda: None), ("off", gc.disable)):
-        before()
-        out = tmp_path / f"{label}.jsonl"
-        result = CliRunner().invoke(app, ["extract", *map(str, SAMPLES), "-o", str(out), "--workers", "1"])
-        assert result.exit_code in (0, 1), result.output
-        outs.append(out.read_bytes())
-    assert outs[0] == outs[1] and outs[0]
+def _heap_state() -> tuple[bool, int]:
+    return heap._managed, gc.get_threshold()[2]
+
+
+def test_pool_workers_are_managed() -> None:
+    """The batch's own pool workers settle their heaps as the batch does."""
+    pool = LocalPool(1)
+    try:
+        assert pool.submit(_heap_state).result(timeout=120) == (True, heap.FULL_PASS_AFTER)
+    finally:
+        pool.shutdown()
+
+
+def test_a_batch_manages_its_process(tmp_path: Path, collector_state: None) -> None:
+    heap._managed = False
+    out = tmp_path / "out.jsonl"
+    result = CliRunner().invoke(app, ["extract", str(SAMPLES[0]), "-o", str(out), "--workers", "1"])
+    assert result.exit_code in (0, 1), result.output
+    assert _heap_state() == (True, heap.FULL_PASS_AFTER)
+    assert out.read_text(encoding="utf-8").count("\n") >= 1

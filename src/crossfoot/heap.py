@@ -6,57 +6,58 @@ object. Reading a 2,200-form text dump builds about 600,000 small objects
 table and keeps it for the form's own reading. The full passes that this
 growth triggered walked the growing heap again and again and found nothing
 to free: about 30% of the CPU of ``crossfoot extract`` on that file, 9% on
-the same forms as 300 files (issue 12). The measures:
+the same forms as 300 files (issue 12). Two measures:
 
-* ``collector_paused`` around a loop that builds acyclic objects only (the
-  text reader's lines and cells): no pass inside it;
 * ``settle`` before and after a document is read: one pass frees the
-  garbage cycles made so far (pdfminer leaves about 10,000 a page), then
-  everything alive (the modules, the document) is frozen, so later passes
-  walk only what the forms make. Frozen objects are still freed by reference
-  counting when dropped; nothing garbage is frozen, and a document, its
-  lines and cells hold no references back to newer objects;
-* ``for_batch``: a full pass is considered after 100 passes of the middle
+  garbage cycles made so far (pdfminer leaves about 10,000 a page; after the
+  text reader, which makes none, the pass is skipped), then everything
+  alive (the modules, the document) is frozen, so later passes walk only
+  what the forms make. Frozen objects are still freed by reference counting
+  when dropped; nothing garbage is frozen, and a document, its lines and
+  cells hold no references back to newer objects;
+* a full pass is considered after 100 passes of the middle
   generation instead of 10 (about 700,000 allocations, not 70,000). Short
   lived cycles still die in the young passes, and ``settle`` frees the rest
   at every document, so memory stays bounded by one document's work.
+
+Both hold only in a process crossfoot owns (``manage``).
+
+(Pausing the collector while the text reader builds its lines was measured
+too: slower, as the first young pass after it walks all of them at once.)
 """
 
 from __future__ import annotations
 
 import gc
-from collections.abc import Iterator
-from contextlib import contextmanager
 
-__all__ = ["FULL_PASS_AFTER", "collector_paused", "for_batch", "settle"]
+__all__ = ["FULL_PASS_AFTER", "manage", "settle"]
 
 #: middle-generation passes between full passes in a batch (CPython's default: 10)
 FULL_PASS_AFTER = 100
 
+_managed = False
 
-@contextmanager
-def collector_paused() -> Iterator[None]:
-    """No collector passes inside the block (the state before is restored).
-    For code that builds acyclic objects only."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
+
+def manage() -> None:
+    """Let ``settle`` freeze in this process, and make full passes rarer.
+
+    Only for processes crossfoot owns and ends: the CLI's batch and the
+    workers of its own pool. A process that hosts other code for long (a
+    Dask worker, a library caller's) is never managed, as objects of theirs
+    alive at a freeze and dropped later as a cycle would never be freed.
+    Idempotent."""
+    global _managed
+    _managed = True
+    young, middle, _ = gc.get_threshold()
+    gc.set_threshold(young, middle, FULL_PASS_AFTER)
 
 
 def settle(*, collect: bool = True) -> None:
-    """Exempt everything alive now from the collector's passes, after one
-    pass frees the garbage cycles (``collect=False`` only when nothing since
-    the last pass can have made a cycle)."""
+    """In a managed process: exempt everything alive now from the collector's
+    passes, after one pass frees the garbage cycles (``collect=False`` only
+    when nothing since the last pass can have made a cycle). Elsewhere: nothing."""
+    if not _managed:
+        return
     if collect:
         gc.collect()
     gc.freeze()
-
-
-def for_batch() -> None:
-    """Full passes less often, for this process (idempotent)."""
-    young, middle, _ = gc.get_threshold()
-    gc.set_threshold(young, middle, FULL_PASS_AFTER)

@@ -163,6 +163,7 @@ def run_batch(
     Raises OutputError when the output cannot be written or another run holds it.
     """
     result = BatchResult()
+    heap.manage()  # this process is the CLI's: it may keep the collector off the documents
     paths = list(expand_inputs(inputs))
     started = time.perf_counter()
     try:
@@ -284,7 +285,6 @@ def read_and_extract(
 def _read(path: Path, extractor: Extractor, settings: Settings) -> tuple[Document, Iterator[Envelope]]:
     """One input read, and its envelopes as they are made; the collector kept
     off the document (crossfoot.heap)."""
-    heap.for_batch()
     heap.settle()  # the last document's garbage goes now, while the heap is small
     document = load_document(path, settings)
     heap.settle(collect=document.kind not in ACYCLIC_READERS)

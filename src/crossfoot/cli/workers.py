@@ -18,6 +18,7 @@ from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from contextlib import contextmanager
 from typing import Any, ParamSpec, TypeVar
 
+from crossfoot import heap
 from crossfoot.errors import ConfigError, CrossfootError
 
 __all__ = ["LocalPool", "WorkerCrashError", "open_executor", "worker_count"]
@@ -47,6 +48,13 @@ def _die_with_parent(parent: int) -> None:
         os._exit(1)
 
 
+def _start_worker(parent: int) -> None:
+    """A pool worker's start: it dies with ``parent``, and its heap is
+    managed as the batch's own (crossfoot.heap): the pool is crossfoot's."""
+    _die_with_parent(parent)
+    heap.manage()
+
+
 class WorkerCrashError(CrossfootError):
     """A document killed every worker process it ran in: a bug in crossfoot."""
 
@@ -70,7 +78,7 @@ class LocalPool(Executor):
         return ProcessPoolExecutor(
             max_workers=workers,
             mp_context=multiprocessing.get_context("spawn"),
-            initializer=_die_with_parent,
+            initializer=_start_worker,
             initargs=(os.getpid(),),
         )
 

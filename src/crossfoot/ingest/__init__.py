@@ -31,8 +31,8 @@ SUPPORTED_SUFFIXES = (
     frozenset({".txt", ".tsv", ".md"}) | PDF_SUFFIXES | IMAGE_SUFFIXES | GRID_SUFFIXES | REFUSED_SUFFIXES
 )
 
-#: document kinds whose reader builds only acyclic objects (the text reader,
-#: with the collector paused: crossfoot.heap): after it no pass has garbage to free
+#: document kinds whose reader builds only acyclic objects (lines and cells):
+#: after it a collector pass has no garbage to free (crossfoot.heap)
 ACYCLIC_READERS = frozenset({"text"})
 
 #: native grid formats -> the ingest module whose read_<format> reads them

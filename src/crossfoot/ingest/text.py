@@ -7,7 +7,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from crossfoot.errors import BinaryInputError, EmptyInputError, EncodingError
-from crossfoot.heap import collector_paused
 from crossfoot.ingest.document import Cell, Document, Line
 
 __all__ = ["REPLACEMENT", "Decoded", "decode_bytes", "decode_text", "document_from_text", "read_text_dump"]
@@ -140,10 +139,9 @@ def decode_bytes(data: bytes, path: str) -> tuple[str, str]:
 def document_from_text(text: str, *, path: str, sha256: str, encoding: str | None) -> Document:
     """Split decoded text into numbered lines of tab-separated cells."""
     lines: list[Line] = []
-    with collector_paused():  # lines and cells only: no cycles to find (crossfoot.heap)
-        for number, raw in enumerate(text.splitlines(), start=1):
-            parts = raw.rstrip("\r\n").split("\t")
-            lines.append(Line(number, [Cell(i, part.strip()) for i, part in enumerate(parts)]))
+    for number, raw in enumerate(text.splitlines(), start=1):
+        parts = raw.rstrip("\r\n").split("\t")
+        lines.append(Line(number, [Cell(i, part.strip()) for i, part in enumerate(parts)]))
     return Document(path=path, sha256=sha256, kind="text", encoding=encoding, lines=lines)
 
 
