@@ -22,7 +22,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from crossfoot.cli.app import ExitCode, err_console, fail_line
 from crossfoot.cli.output import JsonlSink, LineStats, Resumed, file_sha256
-from crossfoot.cli.workers import WorkerCrashError
+from crossfoot.cli.workers import LocalPool, PoolChoice, WorkerCrashError
 from crossfoot.errors import CrossfootError, LLMUnavailableError
 from crossfoot.extract.base import Extractor
 from crossfoot.ingest import Document, load_document
@@ -64,6 +64,7 @@ class BatchResult:
     llm_unavailable: bool = False
     complete: bool = False  # ran to the end: the output file is whole
     crashed_inputs: list[str] = field(default_factory=list)  # killed every worker they ran in
+    processes: str = "1 process"  # where documents were read, as the progress bar says it
 
     @property
     def forms(self) -> int:
@@ -149,6 +150,7 @@ def run_batch(
     executor: Executor | None = None,
     window: int = 4,
     claims: Claims | None = None,
+    small_batch_here: bool = True,
 ) -> BatchResult:
     """Process every input; a bad file is reported and the batch goes on.
 
@@ -158,7 +160,9 @@ def run_batch(
     and extracted there, up to ``window`` ahead, while this process writes
     them in input order: resume, the lock and the partial work as without.
     With ``claims`` (work-queue mode) this process reads only the documents it
-    claims, in the order it claims them, itself (no executor).
+    claims, in the order it claims them, itself (no executor). A local pool
+    (``LocalPool``) is started only when it pays (``PoolChoice``): a small
+    batch is read here, unless ``small_batch_here`` is False.
     Raises OutputError when the output cannot be written or another run holds it.
     """
     result = BatchResult()
@@ -195,17 +199,23 @@ def run_batch(
             if claims is not None:
                 claims.adopt(sorted(set(paths) - set(todo)))
                 order, executor = claims.claimed(todo), None
-            if len(todo) < 2:
-                executor = None  # one document has nothing to fan out: no pool is started
-            ahead = _Ahead(executor, todo, extractor, settings, keep=on_document is not None, window=window)
+            choice = None
+            if isinstance(executor, LocalPool) and small_batch_here:
+                choice = PoolChoice(todo, executor.workers)
+            elif len(todo) < 2:
+                executor = None  # one document has nothing to fan out
+            pool = None if choice is not None and not choice.pays() else executor
+            result.processes = _processes(executor, pool, choice)
+            ahead = _Ahead(pool, todo, extractor, settings, keep=on_document is not None, window=window)
             for path in order:
                 result.files += 1
-                progress.update(task, description=f"{extractor.name} {path.name}")
+                progress.update(task, description=f"{extractor.name} ({result.processes}) {path.name}")
                 if not ahead.wanted(path):
                     progress.advance(task)
                     continue
+                cpu = time.process_time()
                 try:
-                    if executor is None:
+                    if pool is None:
                         _one_document(path, extractor, settings, sink, result, on_document)
                     else:
                         document, held = ahead.take(path)
@@ -225,6 +235,13 @@ def run_batch(
                     result.failed_inputs.append(str(path))
                 if claims is not None:
                     claims.done(path)
+                if pool is None and choice is not None:
+                    choice.spent(path, time.process_time() - cpu)
+                    if choice.pays():  # dearer than it looked (a scanned PDF): the rest fan out
+                        pool = executor
+                        result.processes = _processes(executor, pool, choice)
+                        left = choice.left()
+                        ahead = _Ahead(pool, left, extractor, settings, keep=on_document is not None, window=window)
                 progress.advance(task)
         result.complete = not result.llm_unavailable
     finally:
@@ -239,6 +256,15 @@ def run_batch(
             soft_wrap=True,
         )
     return result
+
+
+def _processes(executor: Executor | None, pool: Executor | None, choice: PoolChoice | None) -> str:
+    """Where the documents are read, for the progress bar."""
+    if pool is None:
+        return "1 process: small batch" if choice is not None else "1 process"
+    if choice is not None:
+        return f"{choice.workers} processes"
+    return "worker processes" if isinstance(executor, LocalPool) else "cluster"
 
 
 def _one_document(
