@@ -21,7 +21,7 @@ from typing import Protocol
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from crossfoot.cli.app import ExitCode, err_console, fail_line
-from crossfoot.cli.output import JsonlSink, LineStats, Resumed, file_sha256
+from crossfoot.cli.output import JsonlSink, LineStats, Resumed, readable_sha256
 from crossfoot.cli.workers import LocalPool, PoolChoice, WorkerCrashError
 from crossfoot.errors import CrossfootError, LLMUnavailableError
 from crossfoot.extract.base import Extractor
@@ -136,7 +136,7 @@ def _preflight(extractor: Extractor) -> None:
 
 def _already_done(path: Path, resumed: Resumed, done_paths: set[str]) -> bool:
     resolved = str(path.resolve())
-    return resolved in done_paths and (resolved, file_sha256(path) or "") in resumed.documents
+    return resolved in done_paths and (resolved, readable_sha256(path) or "") in resumed.documents
 
 
 def run_batch(

@@ -14,6 +14,7 @@ from pydantic import BaseModel, Field
 
 from crossfoot.evaluate.corrupt import DetectionReport
 from crossfoot.evaluate.runner import FixtureRun
+from crossfoot.files import write_atomically
 from crossfoot.settings import Settings
 
 __all__ = ["EvalRun", "build_run", "prompt_hashes", "write_reports"]
@@ -102,9 +103,7 @@ def write_reports(run: EvalRun, folder: Path) -> dict[str, Path]:
         "html": folder / "report.html",
     }
     env = _env()
-    tmp_json = paths["json"].with_suffix(".json.tmp")
-    tmp_json.write_text(run.model_dump_json(indent=2), encoding="utf-8")
-    tmp_json.replace(paths["json"])
+    write_atomically(paths["json"], run.model_dump_json(indent=2))
     paths["markdown"].write_text(env.get_template("summary.md.j2").render(run=run), encoding="utf-8")
     paths["html"].write_text(env.get_template("report.html.j2").render(run=run), encoding="utf-8")
     return paths
