@@ -310,7 +310,49 @@ def read_and_extract(
 
 
 class _Ahead:
-    """Documents submitted to an executor, at most ``window`` ahead of the writer."""
+    """Documents submitted to an executor, at most ``window`` ahead of the writer.
+
+    The writer (``run_batch``) asks for documents in input order with
+    ``take``; this class reads them ahead in worker processes and gets each
+    one's result back to it exactly once, whatever happens to the workers.
+    With no executor (one process, or a small batch: ``PoolChoice``) only
+    ``wanted`` is used. A document moves through these states::
+
+                   _fill                       take
+        todo ───────────────────▶ pending ───────────────────────────▶ taken
+         ▲                          │   └──── take: its own error ────▶ failed
+         │   main pool broke:       │
+         └─── every pending one ◀───┘
+              goes back, a suspect
+
+        todo, suspect ── _fill: alone, one ──▶ pending alone ── take ──▶ taken / failed
+                         suspect at a time       │    ▲
+                                   its lone      │    │ submitted again alone, in its
+                                   worker died ──┤    │ place (a new lone pool)
+                                                 └────┘
+                                                 └── the MAX_ALONE_CRASHES-th time ──▶ given up
+
+    * todo: ``_todo``, not submitted. pending: ``_pending``, a future in input
+      order, at most ``window`` of them. suspect: in ``_suspects``, it was in
+      flight when a pool broke, so it may be what killed the worker. A
+      suspect waiting for the one before it holds back the documents after it
+      (``_fill`` submits in input order). When the main pool breaks, a suspect
+      pending alone goes back too; its lone worker's first answer is not read.
+    * taken: ``take`` returns the result; only then does the writer write the
+      document's lines (and the store see it), so a document re-run after a
+      crash is still written once, in its place. failed: the worker raised
+      (an InputError...); ``take`` raises it and the writer reports the file.
+      given up: ``take`` raises WorkerCrashError; nothing of the document is
+      written, the writer names it and the batch ends with exit 4.
+    * A pool found broken when nothing is pending (an idle worker died) is
+      rebuilt by ``_fill`` before it submits: nothing was lost.
+    * The lost-worker watch (``_result``): a wait checks every WATCH_S that
+      the future's pool has all its workers, because a worker killed while it
+      held the pool's queue lock leaves its siblings waiting for ever and no
+      future fails; a dead one counts as a broken pool.
+    * A Dask executor has no rebuild: a broken pool is raised (Dask re-runs
+      lost tasks itself).
+    """
 
     def __init__(
         self,
@@ -378,13 +420,16 @@ class _Ahead:
                 self._recover(queued, exc)  # or raises
                 continue
             except BaseException:  # the document's own error (an InputError...): it is done with
-                self._pending.popleft()
-                self._suspects.discard(queued)
+                self._done(queued)
                 raise
-            self._pending.popleft()
-            self._suspects.discard(queued)
+            self._done(queued)
             self._fill()
             return result
+
+    def _done(self, queued: Path) -> None:
+        """The head document leaves: taken, failed or given up."""
+        self._pending.popleft()
+        self._suspects.discard(queued)
 
     def _result(self, future: Future[tuple[Document | None, list[Envelope]]]) -> tuple[Document | None, list[Envelope]]:
         """The future's result; BrokenProcessPool also when a worker died and
@@ -409,8 +454,7 @@ class _Ahead:
             self._rebuild(alone=True, broken=broken)
             self._alone_crashes[queued] += 1
             if self._alone_crashes[queued] >= MAX_ALONE_CRASHES:
-                self._pending.popleft()
-                self._suspects.discard(queued)
+                self._done(queued)
                 raise WorkerCrashError(
                     f"{queued}: the worker process reading it died {MAX_ALONE_CRASHES} times, alone each "
                     "time; the document is skipped (a bug in crossfoot: please report it with the file)"
