@@ -21,7 +21,7 @@ from typing import Protocol
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from crossfoot.cli.app import ExitCode, err_console, fail_line
-from crossfoot.cli.output import JsonlSink, LineStats, Resumed, readable_sha256
+from crossfoot.cli.output import JsonlSink, LineStats, Resumed, envelope_line, readable_sha256
 from crossfoot.cli.workers import LocalPool, PoolChoice, WorkerCrashError
 from crossfoot.errors import CrossfootError, LLMUnavailableError
 from crossfoot.extract.base import Extractor
@@ -107,13 +107,38 @@ class BatchResult:
         return ExitCode.OK
 
     def add(self, envelope: Envelope) -> None:
-        if envelope.error:
-            fail_line(envelope.error)  # the error names its file and form already
-        self.stats.add(failed=bool(envelope.error), findings=((f.code, f.severity.value) for f in envelope.findings))
+        self.add_line(_line_facts(envelope))
+
+    def add_line(self, facts: LineFacts) -> None:
+        _, error, findings = facts
+        if error:
+            fail_line(error)  # the error names its file and form already
+        self.stats.add(failed=bool(error), findings=findings)
 
     def add_resumed(self, resumed: Resumed) -> None:
         self.stats.merge(resumed.stats)
         self.skipped_forms += resumed.stats.forms
+
+
+#: one output line as a worker sends it back: (the JSON line, its error, its
+#: findings' (code, severity)) — what the writer needs, without the Envelope
+LineFacts = tuple[str, str | None, list[tuple[str, str]]]
+
+
+def _line_facts(envelope: Envelope) -> LineFacts:
+    return envelope_line(envelope), envelope.error, [(f.code, f.severity.value) for f in envelope.findings]
+
+
+@dataclass
+class _Read:
+    """One document read in a worker. Its lines come back already written as
+    JSON: pickling pydantic Envelopes there and unpickling them here cost as
+    much as reading a text dump, and making the JSON is work the workers
+    share. The Document and Envelopes come back only when the store wants them."""
+
+    lines: list[LineFacts]
+    document: Document | None = None
+    envelopes: list[Envelope] | None = None
 
 
 def _track_llm_forms(extractor: Extractor, progress: Progress) -> None:
@@ -218,8 +243,7 @@ def run_batch(
                     if pool is None:
                         _one_document(path, extractor, settings, sink, result, on_document)
                     else:
-                        document, held = ahead.take(path)
-                        _write_document(document, iter(held), sink, result, on_document)
+                        _write_read(ahead.take(path), sink, result, on_document)
                 except LLMUnavailableError as exc:
                     fail_line(str(exc))
                     result.llm_unavailable = True
@@ -300,13 +324,27 @@ def _write_document(
     sink.end_document()
 
 
-def read_and_extract(
-    path: Path, extractor: Extractor, settings: Settings, keep: bool
-) -> tuple[Document | None, list[Envelope]]:
-    """One input's envelopes, made in a worker; its Document too when the store wants it."""
+def _write_read(
+    read: _Read,
+    sink: JsonlSink,
+    result: BatchResult,
+    on_document: Callable[[Document, list[Envelope]], None] | None,
+) -> None:
+    """A document read in a worker: as ``_write_document``, from its lines."""
+    if on_document is not None and read.document is not None and read.envelopes is not None:
+        on_document(read.document, read.envelopes)
+    for facts in read.lines:
+        sink.write_line(facts[0])
+        result.add_line(facts)
+    sink.end_document()
+
+
+def read_and_extract(path: Path, extractor: Extractor, settings: Settings, keep: bool) -> _Read:
+    """One input's lines, made in a worker; its Document and Envelopes too when the store wants them."""
     document = load_document(path, settings)
     envelopes = list(iter_envelopes(document, extractor, settings.ocr_min_confidence))
-    return (document if keep else None), envelopes
+    lines = [_line_facts(envelope) for envelope in envelopes]
+    return _Read(lines, document, envelopes) if keep else _Read(lines)
 
 
 class _Ahead:
@@ -369,7 +407,7 @@ class _Ahead:
         self._wanted = set(todo)
         self._args = (extractor, settings, keep)
         self._window = max(1, window)
-        self._pending: deque[tuple[Path, Future[tuple[Document | None, list[Envelope]]]]] = deque()
+        self._pending: deque[tuple[Path, Future[_Read]]] = deque()
         #: documents in flight when a worker died, not yet seen to finish
         self._suspects: set[Path] = set()
         self._alone_crashes: Counter[Path] = Counter()
@@ -393,12 +431,12 @@ class _Ahead:
             self._todo.popleft()
             self._pending.append((path, future))
 
-    def _submit(self, path: Path, *, alone: bool) -> Future[tuple[Document | None, list[Envelope]]]:
+    def _submit(self, path: Path, *, alone: bool) -> Future[_Read]:
         assert self._executor is not None
         submit = getattr(self._executor, "submit_alone", None) if alone else None
         if submit is None:
             return self._executor.submit(read_and_extract, path, *self._args)
-        future: Future[tuple[Document | None, list[Envelope]]] = submit(read_and_extract, path, *self._args)
+        future: Future[_Read] = submit(read_and_extract, path, *self._args)
         return future
 
     def _rebuild(self, *, alone: bool, broken: BrokenProcessPool | None) -> None:
@@ -407,7 +445,7 @@ class _Ahead:
             raise broken or BrokenProcessPool("the executor's workers died")
         rebuild()
 
-    def take(self, path: Path) -> tuple[Document | None, list[Envelope]]:
+    def take(self, path: Path) -> _Read:
         """The next document's result (input order); raises what its worker
         raised, or WorkerCrashError when the document keeps killing workers."""
         while True:
@@ -431,7 +469,7 @@ class _Ahead:
         self._pending.popleft()
         self._suspects.discard(queued)
 
-    def _result(self, future: Future[tuple[Document | None, list[Envelope]]]) -> tuple[Document | None, list[Envelope]]:
+    def _result(self, future: Future[_Read]) -> _Read:
         """The future's result; BrokenProcessPool also when a worker died and
         its pool did not notice (a worker killed while it held the pool's
         queue lock leaves its siblings waiting for ever)."""

@@ -33,10 +33,15 @@ from crossfoot.errors import OutputError
 from crossfoot.files import file_sha256, fsync_dir, replacing
 from crossfoot.model import Envelope
 
-__all__ = ["DocKey", "JsonlSink", "LineStats", "Resumed", "readable_sha256"]
+__all__ = ["DocKey", "JsonlSink", "LineStats", "Resumed", "envelope_line", "readable_sha256"]
 
 #: (resolved path, sha256 of the bytes): what identifies a document for resume
 DocKey = tuple[str, str]
+
+
+def envelope_line(envelope: Envelope) -> str:
+    """A form's output line: the one place its JSON is made, here or in a worker."""
+    return envelope.model_dump_json() + "\n"
 
 
 def readable_sha256(path: Path) -> str | None:
@@ -260,7 +265,10 @@ class JsonlSink:
 
     def write(self, envelope: Envelope) -> None:
         """One form's line. Durable once ``end_document`` returns."""
-        line = envelope.model_dump_json() + "\n"
+        self.write_line(envelope_line(envelope))
+
+    def write_line(self, line: str) -> None:
+        """One form's line as ``envelope_line`` made it (in a worker, say)."""
         if self._file is not None:
             self._file.write(line)
         elif self._stream is not None:

@@ -147,15 +147,19 @@ class LocalPool(Executor):
 
 @dataclass(frozen=True)
 class Cost:
-    """What one kind of input costs, measured on this project's zoo and corpus
-    (``benchmarks/bench_scale.py``, the note of issue 12 item 4)."""
+    """What one kind of input costs to read here, fitted on this project's zoo,
+    samples and corpus (CPU seconds of ``read_and_extract`` per document,
+    against its size; the note of issue 12 item 4)."""
 
-    per_kb: float  # CPU seconds of in-process work per KB of input
-    #: extra CPU per second of that work when a worker does it: its envelopes
-    #: pickled there and unpickled here, a cold process, the coordinator's share
+    per_kb: float  # CPU seconds per KB of input
+    #: extra CPU per second of that work when a worker does it: its result
+    #: pickled there and unpickled here, a cold process, the writer's share
     overhead: float
 
 
+#: Every document's fixed part (segmenting, checks, envelopes): 3.6 ms, fitted
+#: on the zoo's 39 text dumps (3 KB each) against the samples (17 KB each).
+PER_DOCUMENT_S = 0.0036
 #: A worker's start-up: a spawned interpreter importing crossfoot and, for
 #: PDFs, pdfplumber (0.45-0.55 CPU s measured; the workers start side by side).
 POOL_START_S = 0.5
@@ -166,20 +170,23 @@ POOL_START_S = 0.5
 PAYBACK = 2.0
 #: how much work the first estimate is trusted for, against what documents cost
 RATE_PRIOR_S = 0.1
-#: Text dumps are cheap per form and make many forms: at 100x samples (300
-#: files, 2,200 forms) the workers spent 6.4-7.0 CPU s and the coordinator
-#: 2.3 s on what one process does in 3.7-4.3 s, so their overhead is about
-#: the work itself, and 2 workers never beat 1 (N workers pay from 3 on).
-_TEXT = Cost(per_kb=0.002, overhead=1.0)
+#: Text dumps make many forms from little parsing. At 100x the samples (300
+#: files, 2,200 forms, 3.5-4.2 CPU s in one process) 2 workers spent 5.5-6.0
+#: CPU s and the writer 0.7: overhead about half the work (it was the whole
+#: work while Envelopes were pickled back), so on 2 workers text pays only
+#: by the thousands of forms.
+_TEXT = Cost(per_kb=0.00037, overhead=0.5)
 #: PDFs and office files make a few forms per document from dearer parsing: 88
-#: text-layer PDFs took 6.5 CPU s in one process, 7.3 in two workers (+0.65 here).
-_PDF = Cost(per_kb=0.0015, overhead=0.2)
-_GRID = Cost(per_kb=0.0006, overhead=0.2)  # .html/.docx/.xls: 0.5-0.6 ms/KB measured
-_XLSX = Cost(per_kb=0.003, overhead=0.2)  # 2.8 ms/KB
+#: text-layer PDFs took 5.9-6.5 CPU s in one process, 7.2-7.3 in two workers.
+_PDF = Cost(per_kb=0.0012, overhead=0.2)
+_CSV = Cost(per_kb=0.0007, overhead=0.5)
+_GRID = Cost(per_kb=0.0003, overhead=0.2)  # .html/.docx/.xls: 0.24-0.31 ms/KB
+_XLSX = Cost(per_kb=0.0023, overhead=0.2)
 #: scans: 3.5-4.4 CPU s of OCR per page of 150-330 KB; the envelopes are nothing beside it
 _SCAN = Cost(per_kb=0.015, overhead=0.05)
 _COSTS = {
-    **dict.fromkeys((".txt", ".tsv", ".md", ".csv"), _TEXT),
+    **dict.fromkeys((".txt", ".tsv", ".md"), _TEXT),
+    ".csv": _CSV,
     ".pdf": _PDF,
     **dict.fromkeys((".html", ".htm", ".docx", ".xls", ".et"), _GRID),
     **dict.fromkeys((".xlsx", ".xlsm"), _XLSX),
@@ -193,8 +200,8 @@ def _cost(path: Path) -> tuple[float, float]:
     try:
         size = path.stat().st_size
     except OSError:
-        size = 0  # it fails when read, here or in a worker: nothing to fan out
-    return size / 1024 * cost.per_kb, cost.overhead
+        return 0.0, 0.0  # it fails when read, here or in a worker: nothing to fan out
+    return PER_DOCUMENT_S + size / 1024 * cost.per_kb, cost.overhead
 
 
 class PoolChoice:
@@ -202,12 +209,12 @@ class PoolChoice:
 
     It pays when the time the workers save (each document's estimated work,
     less that work spread over them with its overhead) is PAYBACK times the
-    pool's start-up: never for fewer than 2 documents (one worker would work while
-    this process waits), and for text dumps only on 3 or more workers. A
-    batch that starts without a pool is weighed again after every document,
-    at the rate its documents actually cost (a PDF that turns out to be a scan
-    costs ten times its estimate): a batch wrongly thought small starts its
-    pool after one document.
+    pool's start-up: never for fewer than 2 documents (one worker would work
+    while this process waits), and for text dumps on 2 workers only by the
+    thousands of forms. A batch that starts without a pool is weighed again
+    after every document, at the rate its documents actually cost (a PDF that
+    turns out to be a scan costs ten times its estimate): a batch wrongly
+    thought small starts its pool after one document.
     """
 
     def __init__(self, todo: Sequence[Path], workers: int, *, start_s: float = POOL_START_S) -> None:
