@@ -12,7 +12,7 @@ from tests.conftest import SAMPLES
 
 from crossfoot.cli.batch import BatchResult
 from crossfoot.cli.settings import build_extractor, build_settings
-from crossfoot.cli.workers import PoolChoice
+from crossfoot.cli.workers import PoolChoice, estimate_s
 from crossfoot.extract.base import ExtractionResult, Extractor
 from crossfoot.segment import FormSlice
 
@@ -82,11 +82,20 @@ def test_text_dumps_pay_for_two_workers_only_by_the_thousands_of_forms(tmp_path:
 
 
 def test_a_batch_dearer_than_it_looked_starts_its_pool_after_one_document(tmp_path: Path) -> None:
-    pdfs = sorted(PDFS.glob("*.pdf"))[:4]
+    pdfs = sorted(PDFS.glob("*.pdf"))[:6]
     choice = PoolChoice(pdfs, 2)
-    assert not choice.pays()  # four text-layer PDFs: a pool would not pay
+    assert not choice.pays()  # six text-layer PDFs: a pool would not pay
     choice.spent(pdfs[0], 4.0)  # but the first took as long as a scanned page
     assert choice.pays() and choice.left() == pdfs[1:]
-    choice.spent(pdfs[1], 4.0)
-    choice.spent(pdfs[2], 4.0)
+    for pdf in pdfs[1:5]:
+        choice.spent(pdf, 4.0)
     assert not choice.pays()  # one document left: nothing to fan out
+
+
+def test_a_busy_machine_does_not_start_a_pool_mid_batch(tmp_path: Path) -> None:
+    many = copies(sorted(SAMPLES.glob("*.txt")), tmp_path / "in", n=100)
+    paths = sorted(many.iterdir())
+    choice = PoolChoice(paths, 2)
+    for path in paths[:30]:  # each took 1.5x its estimate's CPU (another job on the cores, a first import)
+        choice.spent(path, 1.5 * estimate_s(path))
+        assert not choice.pays()

@@ -22,7 +22,7 @@ from typing import Any, ParamSpec, TypeVar
 
 from crossfoot.errors import ConfigError, CrossfootError
 
-__all__ = ["POOL_START_S", "LocalPool", "PoolChoice", "WorkerCrashError", "open_executor", "worker_count"]
+__all__ = ["POOL_START_S", "LocalPool", "PoolChoice", "WorkerCrashError", "estimate_s", "open_executor", "worker_count"]
 
 P = ParamSpec("P")
 T = TypeVar("T")
@@ -168,8 +168,13 @@ POOL_START_S = 0.5
 #: one, for a wall time measured no better than one process's (1.6 s idle-machine
 #: estimate against 1.7-1.9; under load 2.6-4.0 against 1.9-2.2).
 PAYBACK = 2.0
+#: Documents read here that cost this many times their estimate are of another
+#: kind than they looked (a PDF that is a scan costs ten times): the rest are
+#: weighed at that rate. Below it the estimate stands: a busy machine's CPU
+#: seconds run 1.2-1.5x long, and a batch's first document pays its imports.
+MISESTIMATE = 3.0
 #: how much work the first estimate is trusted for, against what documents cost
-RATE_PRIOR_S = 0.1
+RATE_PRIOR_S = 0.3
 #: Text dumps make many forms from little parsing. At 100x the samples (300
 #: files, 2,200 forms, 3.5-4.2 CPU s in one process) 2 workers spent 5.5-6.0
 #: CPU s and the writer 0.7: overhead about half the work (it was the whole
@@ -192,6 +197,11 @@ _COSTS = {
     **dict.fromkeys((".xlsx", ".xlsm"), _XLSX),
     **dict.fromkeys((".png", ".jpg", ".jpeg", ".tif", ".tiff"), _SCAN),
 }
+
+
+def estimate_s(path: Path) -> float:
+    """The CPU seconds reading ``path`` here is estimated to take."""
+    return _cost(path)[0]
 
 
 def _cost(path: Path) -> tuple[float, float]:
@@ -236,7 +246,7 @@ class PoolChoice:
         # as if RATE_PRIOR_S of work had already cost its estimate: one tiny or
         # broken file read first does not swing the rate
         rate = (self._spent + RATE_PRIOR_S) / (self._estimated + RATE_PRIOR_S)
-        return self._saved * rate > PAYBACK * self._start_s
+        return self._saved * (rate if rate >= MISESTIMATE else 1.0) > PAYBACK * self._start_s
 
     def left(self) -> list[Path]:
         """The documents not read here yet, in input order."""
