@@ -230,7 +230,7 @@ def run_batch(
             elif len(todo) < 2:
                 executor = None  # one document has nothing to fan out
             pool = None if choice is not None and not choice.pays() else executor
-            result.processes = _processes(executor, pool, choice)
+            result.processes = _processes(pool, choice)
             ahead = _Ahead(pool, todo, extractor, settings, keep=on_document is not None, window=window)
             for path in order:
                 result.files += 1
@@ -263,7 +263,7 @@ def run_batch(
                     choice.spent(path, time.process_time() - cpu)
                     if choice.pays():  # dearer than it looked (a scanned PDF): the rest fan out
                         pool = executor
-                        result.processes = _processes(executor, pool, choice)
+                        result.processes = _processes(pool, choice)
                         left = choice.left()
                         ahead = _Ahead(pool, left, extractor, settings, keep=on_document is not None, window=window)
                 progress.advance(task)
@@ -282,13 +282,11 @@ def run_batch(
     return result
 
 
-def _processes(executor: Executor | None, pool: Executor | None, choice: PoolChoice | None) -> str:
-    """Where the documents are read, for the progress bar."""
+def _processes(pool: Executor | None, choice: PoolChoice | None) -> str:
+    """Where the documents are read, for the progress bar and ``run``'s summary."""
     if pool is None:
         return "1 process: small batch" if choice is not None else "1 process"
-    if choice is not None:
-        return f"{choice.workers} processes"
-    return "worker processes" if isinstance(executor, LocalPool) else "cluster"
+    return f"{pool.workers} processes" if isinstance(pool, LocalPool) else "cluster"
 
 
 def _one_document(
