@@ -3,7 +3,11 @@
 whether the outputs are the same bytes. RSS is the largest single process
 (ru_maxrss over the command and the workers it waited for).
 
-    PYTHONPATH=src python benchmarks/bench_workers.py              # 100 files, workers 1 and 2
+A pool starts only when it pays (``cli/workers.PoolChoice``): on 2 workers
+text dumps need a few thousand forms, so below about 600 files of the
+samples ``--workers 2`` runs in one process and the speed-up is 1.
+
+    PYTHONPATH=src python benchmarks/bench_workers.py              # 900 files, workers 1 and 2
     PYTHONPATH=src python benchmarks/bench_workers.py 300 1 2 4
 """
 
@@ -21,7 +25,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def main() -> None:
-    files = int(sys.argv[1]) if len(sys.argv) > 1 else 100
+    files = int(sys.argv[1]) if len(sys.argv) > 1 else 900
     counts = [int(a) for a in sys.argv[2:]] or [1, 2]
     samples = sorted((ROOT / "samples").glob("*.txt"))
     with tempfile.TemporaryDirectory() as tmp:

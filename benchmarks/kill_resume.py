@@ -12,10 +12,12 @@ With ``--workers N --kill-workers`` the run itself is never killed: KILLS of
 its pool workers are (SIGKILL, at random moments), and the one run must end
 with the reference's exit code and the same output and store (issue 12,
 item 4: a killed worker's document runs again, nothing lost or duplicated).
+A pool starts only when it pays (cli/workers.PoolChoice): on 2 workers that
+takes about 400 files of the samples; below, there is no worker to kill.
 
     PYTHONPATH=src python benchmarks/kill_resume.py              # 300 files, 10 kills
     PYTHONPATH=src python benchmarks/kill_resume.py 60 3 --seed 1
-    PYTHONPATH=src python benchmarks/kill_resume.py 120 3 --workers 2 --kill-workers
+    PYTHONPATH=src python benchmarks/kill_resume.py 600 3 --workers 2 --kill-workers
 """
 
 from __future__ import annotations

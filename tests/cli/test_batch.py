@@ -113,7 +113,7 @@ def test_recovery_replaces_the_partial_by_rename(samples: Path, tmp_path: Path) 
     assert held.read() == before  # old code truncated this very inode in place
     held.close()
     assert len(lines(out)) == 11
-    assert not list(tmp_path.glob("*.new"))
+    assert not list(tmp_path.glob(".*.tmp"))  # the new file was renamed, not left beside it
 
 
 def test_no_key_leaves_an_existing_output_alone(samples: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -12,13 +12,12 @@ import shutil
 import signal
 from pathlib import Path
 
+from tests.cli.pooled import pooled_batch
 from tests.conftest import SAMPLES
 
 from crossfoot.cli.app import ExitCode
-from crossfoot.cli.batch import BatchResult, run_batch
-from crossfoot.cli.output import JsonlSink
+from crossfoot.cli.batch import BatchResult
 from crossfoot.cli.settings import build_extractor, build_settings
-from crossfoot.cli.workers import open_executor
 from crossfoot.extract.base import ExtractionResult, Extractor
 from crossfoot.segment import FormSlice
 
@@ -61,10 +60,7 @@ def inputs(tmp_path: Path) -> Path:
 def batch(out: Path, folder: Path, workers: int, once: Path | None = None) -> BatchResult:
     settings = build_settings(backend="rules")
     extractor = KillingExtractor(build_extractor("rules", settings), once)
-    with open_executor(workers, None) as (executor, window):
-        return run_batch(
-            [folder], extractor, settings, JsonlSink(out), show_progress=False, executor=executor, window=window
-        )
+    return pooled_batch([folder], extractor, settings, out, workers)
 
 
 def test_a_killed_worker_loses_and_duplicates_nothing(tmp_path: Path) -> None:

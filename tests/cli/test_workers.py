@@ -9,11 +9,9 @@ import sys
 from pathlib import Path
 
 import pytest
+from tests.cli.pooled import pooled_batch
 
-from crossfoot.cli.batch import run_batch
-from crossfoot.cli.output import JsonlSink
 from crossfoot.cli.settings import build_extractor, build_settings
-from crossfoot.cli.workers import open_executor
 
 ROOT = Path(__file__).resolve().parents[2]
 ZOO = ROOT / "eval" / "zoo"
@@ -34,10 +32,7 @@ def batch_inputs(tmp_path: Path) -> list[Path]:
 def extract_to(out: Path, inputs: list[Path], workers: int, address: str | None = None) -> tuple[bytes, list[str]]:
     settings = build_settings(backend="rules")
     extractor = build_extractor("rules", settings)
-    with open_executor(workers, address) as (executor, window):
-        result = run_batch(
-            inputs, extractor, settings, JsonlSink(out), show_progress=False, executor=executor, window=window
-        )
+    result = pooled_batch(inputs, extractor, settings, out, workers, address)
     assert result.complete
     return out.read_bytes(), result.failed_inputs
 

@@ -154,7 +154,7 @@ def test_the_throttle_forgets_old_failures() -> None:
     assert strict.wait_s("a") > 0 and strict.wait_s("b") == 0.0
 
 
-@pytest.mark.parametrize("typed", ["9" * 40, "9" * 200_000, "1e400", "1E+999999999", "0.1234567"])
+@pytest.mark.parametrize("typed", ["9" * 40, "9" * 200_000, "1e400", "1E+999999999", "0.12345678901"])
 def test_an_absurd_number_is_a_clear_message_not_a_500(loaded: Store, typed: str) -> None:
     """Item 5 (review app): a number no form prints is refused with a message
     naming the field; nothing is saved."""

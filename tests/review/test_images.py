@@ -84,7 +84,7 @@ def test_a_second_render_is_a_cache_hit_keyed_by_content(images: SourceImages, s
     shutil.copyfile(scan, twin)
     assert images.render(str(twin), sha(twin), 1) == first
     # nothing half-written is left beside it
-    assert not [p for p in (tmp_path / "cache").iterdir() if p.name.startswith(".tmp-")]
+    assert not [p for p in (tmp_path / "cache").iterdir() if p.name.startswith(".")]
 
 
 def test_a_moved_file_is_a_clear_message_even_when_cached(images: SourceImages, sources: Path) -> None:

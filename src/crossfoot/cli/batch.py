@@ -22,8 +22,8 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from crossfoot import heap
 from crossfoot.cli.app import ExitCode, err_console, fail_line
-from crossfoot.cli.output import JsonlSink, LineStats, Resumed, file_sha256
-from crossfoot.cli.workers import WorkerCrashError
+from crossfoot.cli.output import JsonlSink, LineStats, Resumed, envelope_line, readable_sha256
+from crossfoot.cli.workers import LocalPool, PoolChoice, WorkerCrashError
 from crossfoot.errors import CrossfootError, LLMUnavailableError
 from crossfoot.extract.base import Extractor
 from crossfoot.ingest import ACYCLIC_READERS, Document, load_document
@@ -65,6 +65,7 @@ class BatchResult:
     llm_unavailable: bool = False
     complete: bool = False  # ran to the end: the output file is whole
     crashed_inputs: list[str] = field(default_factory=list)  # killed every worker they ran in
+    processes: str = "1 process"  # where documents were read, as the progress bar says it
 
     @property
     def forms(self) -> int:
@@ -107,13 +108,38 @@ class BatchResult:
         return ExitCode.OK
 
     def add(self, envelope: Envelope) -> None:
-        if envelope.error:
-            fail_line(envelope.error)  # the error names its file and form already
-        self.stats.add(failed=bool(envelope.error), findings=((f.code, f.severity.value) for f in envelope.findings))
+        self.add_line(_line_facts(envelope))
+
+    def add_line(self, facts: LineFacts) -> None:
+        _, error, findings = facts
+        if error:
+            fail_line(error)  # the error names its file and form already
+        self.stats.add(failed=bool(error), findings=findings)
 
     def add_resumed(self, resumed: Resumed) -> None:
         self.stats.merge(resumed.stats)
         self.skipped_forms += resumed.stats.forms
+
+
+#: one output line as a worker sends it back: (the JSON line, its error, its
+#: findings' (code, severity)) — what the writer needs, without the Envelope
+LineFacts = tuple[str, str | None, list[tuple[str, str]]]
+
+
+def _line_facts(envelope: Envelope) -> LineFacts:
+    return envelope_line(envelope), envelope.error, [(f.code, f.severity.value) for f in envelope.findings]
+
+
+@dataclass
+class _Read:
+    """One document read in a worker. Its lines come back already written as
+    JSON: pickling pydantic Envelopes there and unpickling them here cost as
+    much as reading a text dump, and making the JSON is work the workers
+    share. The Document and Envelopes come back only when the store wants them."""
+
+    lines: list[LineFacts]
+    document: Document | None = None
+    envelopes: list[Envelope] | None = None
 
 
 def _track_llm_forms(extractor: Extractor, progress: Progress) -> None:
@@ -136,7 +162,7 @@ def _preflight(extractor: Extractor) -> None:
 
 def _already_done(path: Path, resumed: Resumed, done_paths: set[str]) -> bool:
     resolved = str(path.resolve())
-    return resolved in done_paths and (resolved, file_sha256(path) or "") in resumed.documents
+    return resolved in done_paths and (resolved, readable_sha256(path) or "") in resumed.documents
 
 
 def run_batch(
@@ -150,6 +176,7 @@ def run_batch(
     executor: Executor | None = None,
     window: int = 4,
     claims: Claims | None = None,
+    small_batch_here: bool = True,
 ) -> BatchResult:
     """Process every input; a bad file is reported and the batch goes on.
 
@@ -159,7 +186,9 @@ def run_batch(
     and extracted there, up to ``window`` ahead, while this process writes
     them in input order: resume, the lock and the partial work as without.
     With ``claims`` (work-queue mode) this process reads only the documents it
-    claims, in the order it claims them, itself (no executor).
+    claims, in the order it claims them, itself (no executor). A local pool
+    (``LocalPool``) is started only when it pays (``PoolChoice``): a small
+    batch is read here, unless ``small_batch_here`` is False.
     Raises OutputError when the output cannot be written or another run holds it.
     """
     result = BatchResult()
@@ -197,21 +226,26 @@ def run_batch(
             if claims is not None:
                 claims.adopt(sorted(set(paths) - set(todo)))
                 order, executor = claims.claimed(todo), None
-            if len(todo) < 2:
-                executor = None  # one document has nothing to fan out: no pool is started
-            ahead = _Ahead(executor, todo, extractor, settings, keep=on_document is not None, window=window)
+            choice = None
+            if isinstance(executor, LocalPool) and small_batch_here:
+                choice = PoolChoice(todo, executor.workers)
+            elif len(todo) < 2:
+                executor = None  # one document has nothing to fan out
+            pool = None if choice is not None and not choice.pays() else executor
+            result.processes = _processes(pool, choice)
+            ahead = _Ahead(pool, todo, extractor, settings, keep=on_document is not None, window=window)
             for path in order:
                 result.files += 1
-                progress.update(task, description=f"{extractor.name} {path.name}")
+                progress.update(task, description=f"{extractor.name} ({result.processes}) {path.name}")
                 if not ahead.wanted(path):
                     progress.advance(task)
                     continue
+                cpu = time.process_time()
                 try:
-                    if executor is None:
+                    if pool is None:
                         _one_document(path, extractor, settings, sink, result, on_document)
                     else:
-                        document, held = ahead.take(path)
-                        _write_document(document, iter(held), sink, result, on_document)
+                        _write_read(ahead.take(path), sink, result, on_document)
                 except LLMUnavailableError as exc:
                     fail_line(str(exc))
                     result.llm_unavailable = True
@@ -227,6 +261,13 @@ def run_batch(
                     result.failed_inputs.append(str(path))
                 if claims is not None:
                     claims.done(path)
+                if pool is None and choice is not None:
+                    choice.spent(path, time.process_time() - cpu)
+                    if choice.pays():  # dearer than it looked (a scanned PDF): the rest fan out
+                        pool = executor
+                        result.processes = _processes(pool, choice)
+                        left = choice.left()
+                        ahead = _Ahead(pool, left, extractor, settings, keep=on_document is not None, window=window)
                 progress.advance(task)
         result.complete = not result.llm_unavailable
     finally:
@@ -241,6 +282,13 @@ def run_batch(
             soft_wrap=True,
         )
     return result
+
+
+def _processes(pool: Executor | None, choice: PoolChoice | None) -> str:
+    """Where the documents are read, for the progress bar and ``run``'s summary."""
+    if pool is None:
+        return "1 process: small batch" if choice is not None else "1 process"
+    return f"{pool.workers} processes" if isinstance(pool, LocalPool) else "cluster"
 
 
 def _one_document(
@@ -274,12 +322,27 @@ def _write_document(
     sink.end_document()
 
 
-def read_and_extract(
-    path: Path, extractor: Extractor, settings: Settings, keep: bool
-) -> tuple[Document | None, list[Envelope]]:
-    """One input's envelopes, made in a worker; its Document too when the store wants it."""
-    document, envelopes = _read(path, extractor, settings)
-    return (document if keep else None), list(envelopes)
+def _write_read(
+    read: _Read,
+    sink: JsonlSink,
+    result: BatchResult,
+    on_document: Callable[[Document, list[Envelope]], None] | None,
+) -> None:
+    """A document read in a worker: as ``_write_document``, from its lines."""
+    if on_document is not None and read.document is not None and read.envelopes is not None:
+        on_document(read.document, read.envelopes)
+    for facts in read.lines:
+        sink.write_line(facts[0])
+        result.add_line(facts)
+    sink.end_document()
+
+
+def read_and_extract(path: Path, extractor: Extractor, settings: Settings, keep: bool) -> _Read:
+    """One input's lines, made in a worker; its Document and Envelopes too when the store wants them."""
+    document, made = _read(path, extractor, settings)
+    envelopes = list(made)
+    lines = [_line_facts(envelope) for envelope in envelopes]
+    return _Read(lines, document, envelopes) if keep else _Read(lines)
 
 
 def _read(path: Path, extractor: Extractor, settings: Settings) -> tuple[Document, Iterator[Envelope]]:
@@ -292,7 +355,49 @@ def _read(path: Path, extractor: Extractor, settings: Settings) -> tuple[Documen
 
 
 class _Ahead:
-    """Documents submitted to an executor, at most ``window`` ahead of the writer."""
+    """Documents submitted to an executor, at most ``window`` ahead of the writer.
+
+    The writer (``run_batch``) asks for documents in input order with
+    ``take``; this class reads them ahead in worker processes and gets each
+    one's result back to it exactly once, whatever happens to the workers.
+    With no executor (one process, or a small batch: ``PoolChoice``) only
+    ``wanted`` is used. A document moves through these states::
+
+                   _fill                       take
+        todo ───────────────────▶ pending ───────────────────────────▶ taken
+         ▲                          │   └──── take: its own error ────▶ failed
+         │   main pool broke:       │
+         └─── every pending one ◀───┘
+              goes back, a suspect
+
+        todo, suspect ── _fill: alone, one ──▶ pending alone ── take ──▶ taken / failed
+                         suspect at a time       │    ▲
+                                   its lone      │    │ submitted again alone, in its
+                                   worker died ──┤    │ place (a new lone pool)
+                                                 └────┘
+                                                 └── the MAX_ALONE_CRASHES-th time ──▶ given up
+
+    * todo: ``_todo``, not submitted. pending: ``_pending``, a future in input
+      order, at most ``window`` of them. suspect: in ``_suspects``, it was in
+      flight when a pool broke, so it may be what killed the worker. A
+      suspect waiting for the one before it holds back the documents after it
+      (``_fill`` submits in input order). When the main pool breaks, a suspect
+      pending alone goes back too; its lone worker's first answer is not read.
+    * taken: ``take`` returns the result; only then does the writer write the
+      document's lines (and the store see it), so a document re-run after a
+      crash is still written once, in its place. failed: the worker raised
+      (an InputError...); ``take`` raises it and the writer reports the file.
+      given up: ``take`` raises WorkerCrashError; nothing of the document is
+      written, the writer names it and the batch ends with exit 4.
+    * A pool found broken when nothing is pending (an idle worker died) is
+      rebuilt by ``_fill`` before it submits: nothing was lost.
+    * The lost-worker watch (``_result``): a wait checks every WATCH_S that
+      the future's pool has all its workers, because a worker killed while it
+      held the pool's queue lock leaves its siblings waiting for ever and no
+      future fails; a dead one counts as a broken pool.
+    * A Dask executor has no rebuild: a broken pool is raised (Dask re-runs
+      lost tasks itself).
+    """
 
     def __init__(
         self,
@@ -309,7 +414,7 @@ class _Ahead:
         self._wanted = set(todo)
         self._args = (extractor, settings, keep)
         self._window = max(1, window)
-        self._pending: deque[tuple[Path, Future[tuple[Document | None, list[Envelope]]]]] = deque()
+        self._pending: deque[tuple[Path, Future[_Read]]] = deque()
         #: documents in flight when a worker died, not yet seen to finish
         self._suspects: set[Path] = set()
         self._alone_crashes: Counter[Path] = Counter()
@@ -333,12 +438,12 @@ class _Ahead:
             self._todo.popleft()
             self._pending.append((path, future))
 
-    def _submit(self, path: Path, *, alone: bool) -> Future[tuple[Document | None, list[Envelope]]]:
+    def _submit(self, path: Path, *, alone: bool) -> Future[_Read]:
         assert self._executor is not None
         submit = getattr(self._executor, "submit_alone", None) if alone else None
         if submit is None:
             return self._executor.submit(read_and_extract, path, *self._args)
-        future: Future[tuple[Document | None, list[Envelope]]] = submit(read_and_extract, path, *self._args)
+        future: Future[_Read] = submit(read_and_extract, path, *self._args)
         return future
 
     def _rebuild(self, *, alone: bool, broken: BrokenProcessPool | None) -> None:
@@ -347,7 +452,7 @@ class _Ahead:
             raise broken or BrokenProcessPool("the executor's workers died")
         rebuild()
 
-    def take(self, path: Path) -> tuple[Document | None, list[Envelope]]:
+    def take(self, path: Path) -> _Read:
         """The next document's result (input order); raises what its worker
         raised, or WorkerCrashError when the document keeps killing workers."""
         while True:
@@ -360,15 +465,18 @@ class _Ahead:
                 self._recover(queued, exc)  # or raises
                 continue
             except BaseException:  # the document's own error (an InputError...): it is done with
-                self._pending.popleft()
-                self._suspects.discard(queued)
+                self._done(queued)
                 raise
-            self._pending.popleft()
-            self._suspects.discard(queued)
+            self._done(queued)
             self._fill()
             return result
 
-    def _result(self, future: Future[tuple[Document | None, list[Envelope]]]) -> tuple[Document | None, list[Envelope]]:
+    def _done(self, queued: Path) -> None:
+        """The head document leaves: taken, failed or given up."""
+        self._pending.popleft()
+        self._suspects.discard(queued)
+
+    def _result(self, future: Future[_Read]) -> _Read:
         """The future's result; BrokenProcessPool also when a worker died and
         its pool did not notice (a worker killed while it held the pool's
         queue lock leaves its siblings waiting for ever)."""
@@ -391,8 +499,7 @@ class _Ahead:
             self._rebuild(alone=True, broken=broken)
             self._alone_crashes[queued] += 1
             if self._alone_crashes[queued] >= MAX_ALONE_CRASHES:
-                self._pending.popleft()
-                self._suspects.discard(queued)
+                self._done(queued)
                 raise WorkerCrashError(
                     f"{queued}: the worker process reading it died {MAX_ALONE_CRASHES} times, alone each "
                     "time; the document is skipped (a bug in crossfoot: please report it with the file)"

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import os
+import contextlib
 import sys
-import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -16,6 +15,7 @@ from crossfoot.cli.app import ExitCode, app, err_console, fail_line
 from crossfoot.cli.review import DbOption, require_review_extra
 from crossfoot.cli.settings import build_settings
 from crossfoot.errors import CrossfootError
+from crossfoot.files import replacing
 
 Status = Literal["all", "approved", "needs_review", "clean", "rejected"]
 Format = Literal["jsonl", "csv", "xlsx"]
@@ -27,18 +27,12 @@ def _replacing(output: Path) -> Iterator[Path]:
     succeeds: an interrupted export never leaves a half-written file."""
     if output.is_dir():
         raise CrossfootError(f"{output}: is a folder; give a file name with -o")
-    try:
-        output.parent.mkdir(parents=True, exist_ok=True)
-        handle, name = tempfile.mkstemp(prefix=f".{output.name}.", suffix=".partial", dir=output.parent)
-    except OSError as exc:
-        raise CrossfootError(f"{output}: cannot write here ({exc.strerror})") from exc
-    os.close(handle)
-    temporary = Path(name)
-    try:
+    with contextlib.ExitStack() as stack:
+        try:
+            temporary = stack.enter_context(replacing(output))
+        except OSError as exc:  # only making the file: the writers' own errors are theirs
+            raise CrossfootError(f"{output}: cannot write here ({exc.strerror})") from exc
         yield temporary
-        os.replace(temporary, output)
-    finally:
-        temporary.unlink(missing_ok=True)
 
 
 @app.command()

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
-import hashlib
 import json
 import os
 from collections import Counter
@@ -31,24 +30,26 @@ from pathlib import Path
 from typing import IO, Any
 
 from crossfoot.errors import OutputError
+from crossfoot.files import file_sha256, fsync_dir, replacing
 from crossfoot.model import Envelope
 
-__all__ = ["DocKey", "JsonlSink", "LineStats", "Resumed", "file_sha256"]
+__all__ = ["DocKey", "JsonlSink", "LineStats", "Resumed", "envelope_line", "readable_sha256"]
 
 #: (resolved path, sha256 of the bytes): what identifies a document for resume
 DocKey = tuple[str, str]
 
 
-def file_sha256(path: Path) -> str | None:
-    """The file's content hash, read in chunks; None when it cannot be read."""
-    digest = hashlib.sha256()
+def envelope_line(envelope: Envelope) -> str:
+    """A form's output line: the one place its JSON is made, here or in a worker."""
+    return envelope.model_dump_json() + "\n"
+
+
+def readable_sha256(path: Path) -> str | None:
+    """The file's sha256; None when it cannot be read (reading it says why)."""
     try:
-        with path.open("rb") as handle:
-            for chunk in iter(lambda: handle.read(1 << 20), b""):
-                digest.update(chunk)
+        return file_sha256(path)
     except OSError:
         return None
-    return digest.hexdigest()
 
 
 def _resolved(path: str | Path) -> str:
@@ -119,15 +120,6 @@ def _line_key(line: str) -> tuple[DocKey, int, int] | None:
         return key, int(source["form_index"]), int(source.get("form_count", 1))
     except (ValueError, KeyError, TypeError):
         return None
-
-
-def _fsync_dir(path: Path) -> None:
-    with contextlib.suppress(OSError):  # not every filesystem lets a folder be fsynced
-        fd = os.open(path, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
 
 
 class _Lock:
@@ -233,7 +225,7 @@ class JsonlSink:
                 if path not in wanted:
                     continue
                 if path not in current:
-                    current[path] = file_sha256(Path(path))
+                    current[path] = readable_sha256(Path(path))
                 if current[path] != sha:
                     continue
                 forms.setdefault(key, set()).add(index)
@@ -266,19 +258,17 @@ class JsonlSink:
     def _replace_partial(self, lines: Iterable[str]) -> None:
         """Write ``lines`` to a new file, fsync it, rename it over the partial."""
         assert self.partial is not None
-        fresh = self.partial.with_name(self.partial.name + ".new")
-        with fresh.open("w", encoding="utf-8") as handle:
+        with replacing(self.partial, durable=True) as fresh, fresh.open("w", encoding="utf-8") as handle:
             handle.writelines(lines)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(fresh, self.partial)
-        _fsync_dir(self.partial.parent)
 
     # -- writing ----------------------------------------------------------
 
     def write(self, envelope: Envelope) -> None:
         """One form's line. Durable once ``end_document`` returns."""
-        line = envelope.model_dump_json() + "\n"
+        self.write_line(envelope_line(envelope))
+
+    def write_line(self, line: str) -> None:
+        """One form's line as ``envelope_line`` made it (in a worker, say)."""
         if self._file is not None:
             self._file.write(line)
         elif self._stream is not None:
@@ -299,7 +289,7 @@ class JsonlSink:
             self._file = None
             if complete and self.out is not None and self.partial is not None:
                 os.replace(self.partial, self.out)
-                _fsync_dir(self.out.parent)
+                fsync_dir(self.out.parent)
         if self._lock is not None:
             self._lock.release()
             self._lock = None

@@ -34,7 +34,7 @@ def summary_table(result: BatchResult, backend: str) -> Table:
         f"{result.files} files, {result.forms} forms ({result.skipped_forms} resumed), "
         f"{result.forms_with_errors} need review ({result.unrecognized} layout not recognised), "
         f"{len(result.failed_inputs)} unreadable inputs, "
-        f"{result.failed_forms} failed forms — {result.seconds:.2f}s ({rate:.0f} forms/s)"
+        f"{result.failed_forms} failed forms — {result.seconds:.2f}s ({rate:.0f} forms/s, {result.processes})"
     )
     return table
 

@@ -13,15 +13,17 @@ import multiprocessing
 import os
 import signal
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, ParamSpec, TypeVar
 
 from crossfoot import heap
 from crossfoot.errors import ConfigError, CrossfootError
 
-__all__ = ["LocalPool", "WorkerCrashError", "open_executor", "worker_count"]
+__all__ = ["POOL_START_S", "LocalPool", "PoolChoice", "WorkerCrashError", "estimate_s", "open_executor", "worker_count"]
 
 P = ParamSpec("P")
 T = TypeVar("T")
@@ -149,6 +151,121 @@ class LocalPool(Executor):
                 self._stop(pool)
             else:
                 pool.shutdown(wait=wait, cancel_futures=cancel_futures)
+
+
+@dataclass(frozen=True)
+class Cost:
+    """What one kind of input costs to read here, fitted on this project's zoo,
+    samples and corpus (CPU seconds of ``read_and_extract`` per document,
+    against its size; the note of issue 12 item 4)."""
+
+    per_kb: float  # CPU seconds per KB of input
+    #: extra CPU per second of that work when a worker does it: its result
+    #: pickled there and unpickled here, a cold process, the writer's share
+    overhead: float
+
+
+#: Every document's fixed part (segmenting, checks, envelopes): 3.6 ms, fitted
+#: on the zoo's 39 text dumps (3 KB each) against the samples (17 KB each).
+PER_DOCUMENT_S = 0.0036
+#: A worker's start-up: a spawned interpreter importing crossfoot and, for
+#: PDFs, pdfplumber (0.45-0.55 CPU s measured; the workers start side by side).
+POOL_START_S = 0.5
+#: A pool must save this many times its start-up: the estimates are rough and a
+#: busy machine starts processes slower. At 1 the corpus's 22 PDFs would start
+#: one, for a wall time measured no better than one process's (1.6 s idle-machine
+#: estimate against 1.7-1.9; under load 2.6-4.0 against 1.9-2.2).
+PAYBACK = 2.0
+#: Documents read here that cost this many times their estimate are of another
+#: kind than they looked (a PDF that is a scan costs ten times): the rest are
+#: weighed at that rate. Below it the estimate stands: a busy machine's CPU
+#: seconds run 1.2-1.5x long, and a batch's first document pays its imports.
+MISESTIMATE = 3.0
+#: how much work the first estimate is trusted for, against what documents cost
+RATE_PRIOR_S = 0.3
+#: Text dumps make many forms from little parsing. At 100x the samples (300
+#: files, 2,200 forms, 3.5-4.2 CPU s in one process) 2 workers spent 5.5-6.0
+#: CPU s and the writer 0.7: overhead about half the work (it was the whole
+#: work while Envelopes were pickled back), so on 2 workers text pays only
+#: by the thousands of forms.
+_TEXT = Cost(per_kb=0.00037, overhead=0.5)
+#: PDFs and office files make a few forms per document from dearer parsing: 88
+#: text-layer PDFs took 5.9-6.5 CPU s in one process, 7.2-7.3 in two workers.
+_PDF = Cost(per_kb=0.0012, overhead=0.2)
+_CSV = Cost(per_kb=0.0007, overhead=0.5)
+_GRID = Cost(per_kb=0.0003, overhead=0.2)  # .html/.docx/.xls: 0.24-0.31 ms/KB
+_XLSX = Cost(per_kb=0.0023, overhead=0.2)
+#: scans: 3.5-4.4 CPU s of OCR per page of 150-330 KB; the envelopes are nothing beside it
+_SCAN = Cost(per_kb=0.015, overhead=0.05)
+_COSTS = {
+    **dict.fromkeys((".txt", ".tsv", ".md"), _TEXT),
+    ".csv": _CSV,
+    ".pdf": _PDF,
+    **dict.fromkeys((".html", ".htm", ".docx", ".xls", ".et"), _GRID),
+    **dict.fromkeys((".xlsx", ".xlsm"), _XLSX),
+    **dict.fromkeys((".png", ".jpg", ".jpeg", ".tif", ".tiff"), _SCAN),
+}
+
+
+def estimate_s(path: Path) -> float:
+    """The CPU seconds reading ``path`` here is estimated to take."""
+    return _cost(path)[0]
+
+
+def _cost(path: Path) -> tuple[float, float]:
+    """(estimated in-process seconds, overhead) of one input, from its size and kind."""
+    cost = _COSTS.get(path.suffix.lower(), _PDF)
+    try:
+        size = path.stat().st_size
+    except OSError:
+        return 0.0, 0.0  # it fails when read, here or in a worker: nothing to fan out
+    return PER_DOCUMENT_S + size / 1024 * cost.per_kb, cost.overhead
+
+
+class PoolChoice:
+    """Whether starting a local pool of ``workers`` pays for the documents left.
+
+    It pays when the time the workers save (each document's estimated work,
+    less that work spread over them with its overhead) is PAYBACK times the
+    pool's start-up: never for fewer than 2 documents (one worker would work
+    while this process waits), and for text dumps on 2 workers only by the
+    thousands of forms. A batch that starts without a pool is weighed again
+    after every document, at the rate its documents actually cost (a PDF that
+    turns out to be a scan costs ten times its estimate): a batch wrongly
+    thought small starts its pool after one document.
+    """
+
+    def __init__(self, todo: Sequence[Path], workers: int, *, start_s: float = POOL_START_S) -> None:
+        self.workers = workers
+        self._start_s = start_s
+        #: per document: (estimated seconds here, seconds a pool saves on it before its start-up)
+        self._left = {path: self._weigh(path) for path in todo}
+        self._saved = sum(saved for _, saved in self._left.values())  # over the documents left
+        self._estimated = 0.0  # of the documents read here
+        self._spent = 0.0  # the CPU seconds they took
+
+    def _weigh(self, path: Path) -> tuple[float, float]:
+        work, overhead = _cost(path)
+        return work, work * (1 - (1 + overhead) / max(1, self.workers))
+
+    def pays(self) -> bool:
+        if self.workers < 2 or len(self._left) < 2:
+            return False
+        # as if RATE_PRIOR_S of work had already cost its estimate: one tiny or
+        # broken file read first does not swing the rate
+        rate = (self._spent + RATE_PRIOR_S) / (self._estimated + RATE_PRIOR_S)
+        return self._saved * (rate if rate >= MISESTIMATE else 1.0) > PAYBACK * self._start_s
+
+    def left(self) -> list[Path]:
+        """The documents not read here yet, in input order."""
+        return list(self._left)
+
+    def spent(self, path: Path, seconds: float) -> None:
+        """A document was read here in ``seconds`` of CPU: it is no longer left."""
+        work, saved = self._left.pop(path, (0.0, 0.0))
+        self._saved -= saved
+        self._estimated += work
+        self._spent += seconds
 
 
 @contextmanager

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 
-from crossfoot.cli.output import file_sha256
+from crossfoot.cli.output import readable_sha256
 from crossfoot.pipeline import expand_inputs
 from crossfoot.review.workqueue import WorkQueue
 
@@ -30,7 +30,7 @@ class QueueClaims:
         self.queue = queue
         names = _names(inputs)
         paths = list(names)
-        keys = [(file_sha256(path) or "", names[path]) for path in paths]
+        keys = [(readable_sha256(path) or "", names[path]) for path in paths]
         self._ids = dict(zip(paths, queue.register(keys), strict=True))
         self._paths = {item_id: path for path, item_id in self._ids.items()}
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import subprocess
 from datetime import UTC, datetime
 from importlib import metadata
@@ -14,6 +13,7 @@ from pydantic import BaseModel, Field
 
 from crossfoot.evaluate.corrupt import DetectionReport
 from crossfoot.evaluate.runner import FixtureRun
+from crossfoot.files import file_sha256, write_atomically
 from crossfoot.settings import Settings
 
 __all__ = ["EvalRun", "build_run", "prompt_hashes", "write_reports"]
@@ -56,7 +56,7 @@ def prompt_hashes(root: Path) -> dict[str, str]:
     if not folder.is_dir():
         return {}
     return {
-        p.name: hashlib.sha256(p.read_bytes()).hexdigest()[:16]
+        p.name: file_sha256(p)[:16]
         for p in sorted(folder.iterdir())
         if p.is_file() and p.suffix in {".j2", ".jinja", ".txt", ".md"} and p.name != "README.md"
     }
@@ -102,9 +102,7 @@ def write_reports(run: EvalRun, folder: Path) -> dict[str, Path]:
         "html": folder / "report.html",
     }
     env = _env()
-    tmp_json = paths["json"].with_suffix(".json.tmp")
-    tmp_json.write_text(run.model_dump_json(indent=2), encoding="utf-8")
-    tmp_json.replace(paths["json"])
+    write_atomically(paths["json"], run.model_dump_json(indent=2))
     paths["markdown"].write_text(env.get_template("summary.md.j2").render(run=run), encoding="utf-8")
     paths["html"].write_text(env.get_template("report.html.j2").render(run=run), encoding="utf-8")
     return paths

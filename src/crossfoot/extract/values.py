@@ -11,6 +11,7 @@ __all__ = [
     "DASHES",
     "MAX_FRACTION_DIGITS",
     "MAX_INTEGER_DIGITS",
+    "NumberOutOfRange",
     "clean_text",
     "is_number",
     "normalize_for_compare",
@@ -18,12 +19,23 @@ __all__ = [
     "parse_decimal",
 ]
 
-#: The sane range of a number on these forms. A budget in 元 stays below
-#: 10^15 (a thousand trillion) and nothing is printed finer than 10^-10.
-#: Past that a number is a misread or a planted value, and the checks'
-#: Decimal arithmetic (28 significant digits) could not hold it.
+#: The sane range of a number on these forms, for the extractor (a finding)
+#: and for a reviewer's edit (refused) alike. A budget in 元 stays below 10^15
+#: (a thousand trillion; a whole year's national budget is about 10^13).
+#: Amounts print 2 places in 元 and at most 6 in 万元 (to the fen), scores and
+#: percentages 2, but a spreadsheet cell in Excel's General format shows a
+#: formula's ratio to 10 places (1/3 is "0.3333333333", ingest/numfmt.py), and
+#: the record holds what is shown: 6 would flag, and refuse to a reviewer
+#: typing it back, a value the form really prints. Past these a number is a
+#: misread or a planted value, and the checks' Decimal arithmetic (28
+#: significant digits) could not hold it.
 MAX_INTEGER_DIGITS = 15
 MAX_FRACTION_DIGITS = 10
+
+
+class NumberOutOfRange(ValueError):
+    """A number, but outside the sane range (``out_of_range``)."""
+
 
 #: A cell holding only one of these is an empty placeholder.
 DASHES = frozenset({"—", "-", "–", "－", "——", "--", "/", "／", "─"})
@@ -66,8 +78,8 @@ def parse_decimal(text: str | None) -> Decimal | None:
     """ "375,000" -> 375000; "100.00%" -> 100.00; "", "—" -> None.
 
     Raises ValueError for text that is neither a number nor a placeholder,
-    or a number outside the sane range (``out_of_range``); the caller turns
-    that into a finding, never a guess.
+    NumberOutOfRange (a ValueError) for a number outside the sane range
+    (``out_of_range``); the caller turns either into a finding, never a guess.
     """
     if text is None:
         return None
@@ -78,13 +90,13 @@ def parse_decimal(text: str | None) -> Decimal | None:
     if not _NUMBER.match(core):
         raise ValueError(f"not a number: {_shown(text)}")
     if len(core) > MAX_INTEGER_DIGITS + MAX_FRACTION_DIGITS + 2:  # before Decimal parses 200,000 digits
-        raise ValueError(f"number out of range: {_shown(text)}")
+        raise NumberOutOfRange(f"number out of range: {_shown(text)}")
     try:
         value = Decimal(core)
     except InvalidOperation as exc:  # pragma: no cover - regex guards this
         raise ValueError(f"not a number: {_shown(text)}") from exc
     if out_of_range(value):
-        raise ValueError(f"number out of range: {_shown(text)}")
+        raise NumberOutOfRange(f"number out of range: {_shown(text)}")
     return value
 
 

@@ -19,9 +19,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-import os
 import secrets
-import tempfile
 import time
 from collections import deque
 from dataclasses import dataclass, field
@@ -30,6 +28,7 @@ from pathlib import Path
 from pydantic import BaseModel, Field, ValidationError
 
 from crossfoot.errors import ConfigError
+from crossfoot.files import write_atomically
 
 __all__ = [
     "Access",
@@ -84,15 +83,7 @@ def add_reviewer(path: Path, name: str) -> str:
     token = secrets.token_urlsafe(24)
     kept = [entry for entry in current.reviewers if entry.name != cleaned]
     updated = ReviewersFile(reviewers=[*kept, ReviewerEntry(name=cleaned, token_sha256=token_digest(token))])
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as out:
-            out.write(updated.model_dump_json(indent=2) + "\n")
-        os.chmod(temporary, 0o600)
-        os.replace(temporary, path)
-    finally:
-        Path(temporary).unlink(missing_ok=True)
+    write_atomically(path, updated.model_dump_json(indent=2) + "\n", mode=0o600)
     return token
 
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 import copy
 from collections.abc import Iterable
 from dataclasses import dataclass
-from decimal import Decimal
 from typing import Any
 
 from pydantic import ValidationError
@@ -21,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from crossfoot.check import CHECK_CODES, run_checks
 from crossfoot.errors import ConflictError, StoreError
-from crossfoot.extract.values import parse_decimal
+from crossfoot.extract.values import MAX_FRACTION_DIGITS, MAX_INTEGER_DIGITS, NumberOutOfRange, parse_decimal
 from crossfoot.model import FUNDING_COLUMNS, FUNDING_ROWS, RECORD_SCALARS, Finding, Indicator, Record
 from crossfoot.review.audit import append_edit, append_version
 from crossfoot.review.items import (
@@ -118,21 +117,6 @@ def _reviewer(name: str | None) -> str:
     return cleaned[:200]
 
 
-#: the largest amount a reviewer may type: 15 integer digits is a trillion
-#: yuan with room to spare; anything longer is a typo or an attack, and
-#: would make the checks' Decimal arithmetic overflow
-MAX_INTEGER_DIGITS = 15
-MAX_DECIMAL_PLACES = 6
-
-
-def _sane(number: Decimal) -> bool:
-    if not number.is_finite():
-        return False
-    exponent = number.as_tuple().exponent
-    places = -exponent if isinstance(exponent, int) and exponent < 0 else 0
-    return number.adjusted() < MAX_INTEGER_DIGITS and places <= MAX_DECIMAL_PLACES
-
-
 def coerce_value(path: str, raw: str | None) -> Any:
     """A reviewer's typed text -> the contract's JSON value for that field.
 
@@ -144,15 +128,17 @@ def coerce_value(path: str, raw: str | None) -> Any:
     last = path.rsplit(".", 1)[-1]
     shown = text if len(text) <= 40 else text[:20] + "…" + text[-8:]
     if last in _DECIMAL_KEYS:
+        # the extractor's own parsing and limit: a reviewer can type back any
+        # value a form prints, and nothing the extractor would flag
         try:
             number = parse_decimal(text)
-        except (ValueError, ArithmeticError) as exc:
-            raise StoreError(f"{path}: {shown!r} is not a number") from exc
-        if number is not None and not _sane(number):
+        except NumberOutOfRange as exc:
             raise StoreError(
                 f"{path}: {shown!r} is out of range (at most {MAX_INTEGER_DIGITS} digits before the point "
-                f"and {MAX_DECIMAL_PLACES} after)"
-            )
+                f"and {MAX_FRACTION_DIGITS} after)"
+            ) from exc
+        except (ValueError, ArithmeticError) as exc:
+            raise StoreError(f"{path}: {shown!r} is not a number") from exc
         return None if number is None else format(number, "f")
     if last == "year":
         if not text:

@@ -24,10 +24,7 @@ put the boxes at the bottom of an A4 page twenty pixels off their values.
 
 from __future__ import annotations
 
-import hashlib
 import json
-import os
-import tempfile
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -35,6 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from crossfoot.errors import CrossfootError
+from crossfoot.files import file_sha256, write_atomically
 from crossfoot.review.store import Store, get_form, sqlite_path
 from crossfoot.review.tables import DocumentRow
 
@@ -64,27 +62,6 @@ class PageSize:
 def is_pdf(path: Path) -> bool:
     with path.open("rb") as handle:
         return handle.read(5) == b"%PDF-"
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        while chunk := handle.read(_HASH_CHUNK):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
-def _atomic_write(target: Path, data: bytes) -> None:
-    """Write whole or not at all: a reader never sees half a PNG."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=".tmp-", suffix=target.suffix)
-    try:
-        with os.fdopen(handle, "wb") as out:
-            out.write(data)
-        os.replace(temporary, target)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
 
 
 class SourceImages:
@@ -135,7 +112,7 @@ class SourceImages:
             known = self._verified.get(key)
         if known is not None and known[:2] == (stat.st_size, stat.st_mtime_ns):
             return known[2]
-        digest = _sha256(path)
+        digest = file_sha256(path)
         with self._lock:
             self._verified[key] = (stat.st_size, stat.st_mtime_ns, digest)
         return digest
@@ -152,7 +129,7 @@ class SourceImages:
                 pass  # a damaged cache entry is measured again
         sizes = self._measure(source)
         rows = [[s.number, s.width, s.height] for s in sizes]
-        _atomic_write(cached, json.dumps(rows).encode())
+        write_atomically(cached, json.dumps(rows).encode())
         return sizes
 
     def render(self, stored: str, sha256: str, page: int) -> Path:
@@ -164,7 +141,7 @@ class SourceImages:
         if target.is_file():
             return target
         data = self._render_pdf(source, page) if pdf else self._render_image(source, page)
-        _atomic_write(target, data)
+        write_atomically(target, data)  # a reader never sees half a PNG
         return target
 
     def _measure(self, source: Path) -> list[PageSize]:

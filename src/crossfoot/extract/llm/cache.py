@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -19,6 +17,7 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from crossfoot.errors import ConfigError
+from crossfoot.files import write_atomically
 
 __all__ = ["CachedAnswer", "ResponseCache", "cache_key"]
 
@@ -66,11 +65,7 @@ class ResponseCache:
         )
         path = self._path(key)
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
             # write then rename: a crash never leaves a torn entry behind
-            fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
-            with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                handle.write(entry.model_dump_json())
-            os.replace(tmp, path)
+            write_atomically(path, entry.model_dump_json())
         except OSError as exc:
             raise ConfigError(f"cannot write the LLM answer cache: {exc.strerror or exc}", path=path) from exc
