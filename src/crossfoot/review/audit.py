@@ -39,11 +39,16 @@ __all__ = [
     "GENESIS",
     "VERSION_FIELDS",
     "AuditReport",
+    "Encoded",
     "append_edit",
     "append_many",
     "append_version",
+    "canonical_json",
+    "canonical_object",
     "chain_hash",
+    "column_json",
     "insert_rows",
+    "plain",
     "table_of",
     "verify_session",
 ]
@@ -87,11 +92,51 @@ def _canonical(value: Any) -> Any:
     return value
 
 
+def canonical_json(value: Any) -> str:
+    """The JSON text the chains hash: keys sorted, no spaces, characters as they are."""
+    return json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+
+
+def canonical_object(members: dict[str, str]) -> str:
+    """``canonical_json`` of an object whose members' texts are already made:
+    the encoder writes an object as exactly this, so a big value (a record,
+    its provenance) need not be encoded again for each hash it is part of."""
+    return "{" + ",".join(f"{canonical_json(key)}:{members[key]}" for key in sorted(members)) + "}"
+
+
+@dataclass(frozen=True, slots=True)
+class Encoded:
+    """A JSON value with its ``canonical_json`` text, encoded once. A bulk
+    load hashes a record version with the text and stores the value."""
+
+    value: Any
+    text: str
+
+    @classmethod
+    def of(cls, value: Any) -> Encoded:
+        return cls(value, canonical_json(value))
+
+
+def plain(value: Any) -> Any:
+    """The value itself, where it may be ``Encoded``."""
+    return value.value if isinstance(value, Encoded) else value
+
+
+def column_json(value: Any) -> str:
+    """What the store writes in a JSON column (its engines' serializer):
+    ``canonical_json``, or the text an ``Encoded`` value already has."""
+    return value.text if isinstance(value, Encoded) else canonical_json(value)
+
+
 def chain_hash(table: str, prev_hash: str, values: dict[str, Any]) -> str:
-    """sha256 over the table name, the predecessor's hash and the row's content."""
-    payload = {"table": table, "prev": prev_hash, **{k: _canonical(v) for k, v in values.items()}}
-    text = json.dumps(payload, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+    """sha256 over the table name, the predecessor's hash and the row's content:
+    ``canonical_json`` of them as one object (an ``Encoded`` value brings its text)."""
+    payload = {"table": table, "prev": prev_hash, **values}
+    members = {
+        key: value.text if isinstance(value, Encoded) else canonical_json(_canonical(value))
+        for key, value in payload.items()
+    }
+    return hashlib.sha256(canonical_object(members).encode("utf-8")).hexdigest()
 
 
 def _head(session: Session, row_type: type[EditRow] | type[RecordVersionRow]) -> str:
@@ -113,6 +158,7 @@ _CHAINS: dict[type[Any], tuple[str, tuple[str, ...], str]] = {
 
 def _append(session: Session, row_type: type[Row], **values: Any) -> Row:
     table, names, stamp = _CHAINS[row_type]
+    values = {name: plain(value) for name, value in values.items()}
     values.setdefault(stamp, utcnow())
     row = row_type(**values)
     content = {name: getattr(row, name) for name in names}
@@ -180,6 +226,9 @@ def append_many(session: Session, row_type: type[Row], rows: list[dict[str, Any]
             values.setdefault(name, None)
         values["prev_hash"] = prev
         prev = values["hash"] = chain_hash(table, prev, {name: values[name] for name in names})
+        for name in names:
+            if isinstance(values[name], Encoded) and values[name].value is None:
+                values[name] = None  # SQL NULL, as the column says; other values keep their text
     ids = insert_rows(session, row_type, rows)
     if len(ids) != len(rows) or any(later <= earlier for earlier, later in pairwise(ids)):
         raise StoreError(f"{table}: a bulk insert did not keep its rows in order; nothing was saved")

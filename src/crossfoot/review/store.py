@@ -42,7 +42,17 @@ from sqlalchemy.pool import StaticPool
 from crossfoot.errors import ConflictError, StoreError
 from crossfoot.ingest.document import Document
 from crossfoot.model import Envelope
-from crossfoot.review.audit import append_edit, append_many, append_version, insert_rows, table_of
+from crossfoot.review.audit import (
+    Encoded,
+    append_edit,
+    append_many,
+    append_version,
+    canonical_json,
+    canonical_object,
+    column_json,
+    insert_rows,
+    table_of,
+)
 from crossfoot.review.items import (
     NO_ITEMS_RANK,
     ItemSpec,
@@ -162,6 +172,7 @@ def _sqlite_engine(url: str, busy_timeout_s: float) -> Engine:
         url,
         connect_args={"check_same_thread": False, "timeout": busy_timeout_s},
         poolclass=StaticPool if memory else None,
+        json_serializer=column_json,
     )
 
     @event.listens_for(engine, "connect")
@@ -188,7 +199,7 @@ def make_engine(url: str, busy_timeout_s: float = 30.0) -> Engine:
     """An engine for a normalised URL, tuned for a few concurrent reviewers."""
     if url.startswith("sqlite"):
         return _sqlite_engine(url, busy_timeout_s)
-    return create_engine(url, pool_size=10, max_overflow=10, pool_pre_ping=True)
+    return create_engine(url, pool_size=10, max_overflow=10, pool_pre_ping=True, json_serializer=column_json)
 
 
 def _script_head() -> str | None:
@@ -325,22 +336,34 @@ class LoadSummary(BaseModel):
 
 
 class _Extracted:
-    """An envelope's stored parts, dumped to JSON once: the record version's
-    columns and the hash that recognises an unchanged re-run both come from it."""
+    """An envelope's stored parts, dumped and encoded once: the record
+    version's columns, its chain hash and the hash that recognises an
+    unchanged re-run (``digest``) all come from them."""
 
-    __slots__ = ("digest", "env", "provenance", "record")
+    __slots__ = ("_data", "digest", "env", "provenance", "record")
 
     def __init__(self, env: Envelope) -> None:
         data = env.model_dump(mode="json", include={"backend", "record", "provenance", "findings", "error"})
         self.env = env
-        self.record: dict[str, Any] | None = data.get("record")
-        self.provenance: dict[str, Any] = data.get("provenance", {})
-        self.digest = _digest(data)
+        self._data = data
+        self.record = Encoded.of(data.get("record"))
+        self.provenance = Encoded.of(data.get("provenance", {}))
+        # What the extractor said, hashed; ``meta`` (timings, usage) is left out.
+        members = {key: canonical_json(value) for key, value in data.items() if key not in ("record", "provenance")}
+        members |= {"record": self.record.text, "provenance": self.provenance.text}
+        self.digest = hashlib.sha256(canonical_object(members).encode()).hexdigest()
 
-
-def _digest(data: dict[str, Any]) -> str:
-    """What the extractor said, hashed; ``meta`` (timings, usage) is left out."""
-    return hashlib.sha256(json.dumps(data, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
+    def matches(self, stored: str | None) -> bool:
+        """Whether a stored extraction hash is this extraction's. Stores loaded
+        before this release hold the hash of the same data encoded with
+        spaces (json.dumps' default separators): recognised too, encoded only
+        for a form whose hash is not the new one."""
+        if stored is None:
+            return False
+        if stored == self.digest:
+            return True
+        legacy = json.dumps(self._data, sort_keys=True, ensure_ascii=False).encode()
+        return stored == hashlib.sha256(legacy).hexdigest()
 
 
 def _crossfoot_version() -> str:
@@ -535,7 +558,7 @@ def _load_chunk(session: Session, document_id: int, envelopes: list[Envelope], s
         one = _Extracted(env)
         if form is None:
             new.append(one)
-        elif hashes.get(form.id) == one.digest:
+        elif one.matches(hashes.get(form.id)):
             summary.forms_unchanged += 1
         else:
             changed.append((form, one))
