@@ -62,7 +62,7 @@ def _keep_memory(ocr: Any) -> None:
     500 MiB) for the life of the process, so it is handed back after each
     run, which keeps about half of the saving.
     """
-    import onnxruntime as ort
+    import onnxruntime as ort  # type: ignore[import-untyped]
 
     for holder, shrink in ((ocr.text_det.infer, True), (ocr.text_rec.session, False)):
         old = holder.session
@@ -80,7 +80,7 @@ class _Shrinking:
     """An onnxruntime session whose arena gives its memory back after each run."""
 
     def __init__(self, session: Any) -> None:
-        import onnxruntime as ort
+        import onnxruntime as ort  # type: ignore[import-untyped]
 
         self._session = session
         self._options = ort.RunOptions()
