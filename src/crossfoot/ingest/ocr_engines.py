@@ -80,7 +80,7 @@ class _Shrinking:
     """An onnxruntime session whose arena gives its memory back after each run."""
 
     def __init__(self, session: Any) -> None:
-        import onnxruntime as ort  # type: ignore[import-untyped]
+        import onnxruntime as ort
 
         self._session = session
         self._options = ort.RunOptions()
