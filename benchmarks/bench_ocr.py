@@ -2,8 +2,11 @@
 
     PYTHONPATH=src python benchmarks/bench_ocr.py [--pages 6] [--workers 1 2]
 
+(issue 12's figures: ``--pages 12 --workers``, six pages of each renderer,
+in this process only)
+
 One part reads each page in this process (one worker): CPU seconds (all threads
-of the process) and wall seconds per page for ``ocr_page`` (deskew, rulings,
+of the process, user and system) and wall seconds per page for ``ocr_page`` (deskew, rulings,
 detection, recognition, re-reads, placement) and for one whole-page call of
 the raw library with the same one-thread sessions, and their ratio. The other
 runs ``crossfoot extract --workers N`` over a folder of the same pages, once
@@ -75,6 +78,7 @@ def in_process(pages: list[Path]) -> None:
     ours: list[float] = []
     walls: list[float] = []
     theirs: list[float] = []
+    by_renderer: dict[str, list[float]] = {}
     for path in pages:
         image = _grey(path)
         colour = cv2.cvtColor(image, cv2.COLOR_GRAY2BGR)
@@ -83,6 +87,7 @@ def in_process(pages: list[Path]) -> None:
         ours.append(cpu)
         walls.append(wall)
         theirs.append(raw_cpu)
+        by_renderer.setdefault(path.parent.name, []).append(cpu)
         name = f"{path.parent.name}/{path.name}"
         print(f"{name:<48} {cpu:>7.2f} {wall:>7.2f} {raw_cpu:>8.2f} {cpu / raw_cpu:>6.2f}")
     print(
@@ -90,6 +95,8 @@ def in_process(pages: list[Path]) -> None:
         f"{statistics.mean(walls):.2f} s wall/page; one raw RapidOCR call {statistics.mean(theirs):.2f} s CPU/page; "
         f"ratio {sum(ours) / sum(theirs):.2f}; peak memory {_max_rss_mib(resource.RUSAGE_SELF):.0f} MiB"
     )
+    for renderer, cpus in by_renderer.items():
+        print(f"  {renderer}: {statistics.mean(cpus):.2f} s CPU/page over {len(cpus)} pages")
 
 
 def with_workers(pages: list[Path], workers: list[int]) -> None:

@@ -101,6 +101,23 @@ def test_each_onnxruntime_session_runs_on_one_thread() -> None:
         assert (options.intra_op_num_threads, options.inter_op_num_threads) == (1, 1)
 
 
+def test_the_configured_text_score_runs_and_sessions_keep_their_memory() -> None:
+    """rapidocr-onnxruntime 1.4.4 puts its text score back to 0.5 whenever a
+    call passes an option; the engine's own threshold must survive a read.
+    Both sessions run with onnxruntime's memory arena (issue 12: the kernel
+    zeroing fresh memory on every run was a fifth of a page's CPU)."""
+    need(WQY.exists(), "apt-get install fonts-wqy-zenhei")
+    import numpy as np
+
+    from crossfoot.ingest.ocr_engines import TEXT_SCORE, RapidOcrEngine
+
+    engine = RapidOcrEngine()
+    assert engine.read(np.asarray(_text_image(["总分 100.00"]))), "the engine reads a line"
+    assert engine._ocr.text_score == TEXT_SCORE
+    for session in (engine._ocr.text_det.infer.session, engine._ocr.text_rec.session.session):
+        assert session.get_session_options().enable_cpu_mem_arena
+
+
 def test_ocr_provenance_carries_page_box_and_confidence() -> None:
     fixture = gold("scan", "002_dd147dae2c6ae523__01")
     path = ROOT / fixture["_source"]["file"]

@@ -293,6 +293,18 @@ def _stacked_labels(geometry: PageGeometry, boxes: list[Box], engine: OcrEngine)
     return kept + [box for _, box in found]
 
 
+def _opencv_threads(threads: int) -> None:
+    """OpenCV on as many threads as the OCR sessions (one unless a page is
+    given more cores): its default, every core, spent more CPU on the ruling
+    and cell search of a 300 dpi page (0.36-0.54 s against 0.32 s with one
+    thread), and pages run in parallel in worker processes instead."""
+    import cv2
+
+    wanted = max(1, threads)
+    if cv2.getNumThreads() != wanted:
+        cv2.setNumThreads(wanted)
+
+
 def ocr_page(image: Any, settings: Settings, *, number: int = 1, scale: float = 1.0, threads: int = 0) -> PageResult:
     """OCR one page image (numpy array, grey or colour).
 
@@ -303,6 +315,7 @@ def ocr_page(image: Any, settings: Settings, *, number: int = 1, scale: float = 
 
     started = time.perf_counter()
     engine = engine_for(settings, threads)
+    _opencv_threads(threads)
     geometry = analyse_page(image)
     boxes = [box for box in _read_page(geometry.image, engine) if not _speck(box)]
     recovered = _recover_missed(geometry, boxes, engine)
