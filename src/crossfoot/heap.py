@@ -14,7 +14,10 @@ the same forms as 300 files (issue 12). Two measures:
   alive (the modules, the document) is frozen, so later passes walk only
   what the forms make. Frozen objects are still freed by reference counting
   when dropped; nothing garbage is frozen, and a document, its lines and
-  cells hold no references back to newer objects;
+  cells hold no references back to newer objects. In case some longer-lived
+  object is dropped as part of a cycle after its freeze, every
+  ``THAW_EVERY``-th pass first lets every frozen object go, so such garbage
+  lives at most that many documents;
 * a full pass is considered after 100 passes of the middle
   generation instead of 10 (about 700,000 allocations, not 70,000). Short
   lived cycles still die in the young passes, and ``settle`` frees the rest
@@ -30,12 +33,18 @@ from __future__ import annotations
 
 import gc
 
-__all__ = ["FULL_PASS_AFTER", "manage", "settle"]
+__all__ = ["FULL_PASS_AFTER", "THAW_EVERY", "manage", "settle"]
 
 #: middle-generation passes between full passes in a batch (CPython's default: 10)
 FULL_PASS_AFTER = 100
+#: every this many settles with a pass, the frozen objects are let go first, so
+#: the pass sees them too: an object frozen while alive and dropped later as
+#: part of a cycle (a replaced connection, say) is freed within that many
+#: documents. Costs one pass over the whole heap (tens of ms) per that many.
+THAW_EVERY = 100
 
 _managed = False
+_passes = 0
 
 
 def manage() -> None:
@@ -56,8 +65,12 @@ def settle(*, collect: bool = True) -> None:
     """In a managed process: exempt everything alive now from the collector's
     passes, after one pass frees the garbage cycles (``collect=False`` only
     when nothing since the last pass can have made a cycle). Elsewhere: nothing."""
+    global _passes
     if not _managed:
         return
     if collect:
+        _passes += 1
+        if _passes % THAW_EVERY == 0:
+            gc.unfreeze()
         gc.collect()
     gc.freeze()

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
+from decimal import Decimal, localcontext
 
 import pytest
 
 from crossfoot.check import has_errors, run_checks
+from crossfoot.check.arithmetic import places
 from crossfoot.model import Funding, FundingRow, Indicator, Record
 
 
@@ -195,3 +196,16 @@ def test_ocr_slip_in_an_indicator_score_is_the_repair() -> None:
 def test_no_repair_when_two_numbers_are_wrong() -> None:
     findings = run_checks(_record(total_score=Decimal("95.36"), funding__total__score=Decimal("7.00")))
     assert all(f.repair is None for f in findings)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [("10", 0), ("9.86", 2), ("100.00", 2), ("0E-5", 5), ("1E+2", 0), ("1.0E-7", 8), ("-3.50", 2), ("NaN", 0)],
+)
+@pytest.mark.parametrize("capitals", [1, 0])
+def test_places_as_printed_whatever_the_context_prints(text: str, expected: int, capitals: int) -> None:
+    """places() reads the string form, which a decimal context may print
+    with a small e (1.0e-7): the count must not change."""
+    with localcontext() as context:
+        context.capitals = capitals
+        assert places(Decimal(text)) == expected

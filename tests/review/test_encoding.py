@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
+from crossfoot.ingest.document import Cell, Line
 from crossfoot.review import store as store_module
 from crossfoot.review.audit import Encoded, canonical_json, chain_hash, verify_session
 from crossfoot.review.store import Store, load_into
@@ -89,3 +90,16 @@ def test_a_failed_extraction_stores_sql_null_and_verifies(store: Store, sample_r
         nulls = session.scalar(select(func.count()).where(RecordVersionRow.record.is_(None)))
         assert nulls == 1
         assert verify_session(session).intact
+
+
+def test_a_lone_surrogate_in_a_documents_text_still_stores(store: Store, sample_run: Run) -> None:
+    """Only the hashed columns take the canonical text; a document's lines are
+    written as before (ASCII escapes), so a cell holding a lone surrogate (a
+    broken PDF text layer) does not stop its document from loading."""
+    documents, envelopes = sample_run
+    document = documents[0]
+    broken = Line(len(document.lines) + 1, [Cell(0, "页脚\ud835")])
+    damaged = document.model_copy(update={"lines": [*document.lines, broken]})
+    own = [e for e in envelopes if e.source.sha256 == document.sha256]
+    summary = load_into(store, [damaged], own)
+    assert summary.forms_new == len(own)

@@ -27,7 +27,7 @@ def places(value: Decimal) -> int:
     # tolerances ask it of every part, trial after trial); the exponent only
     # where the string is in E notation (1E+2, 1.0E-7)
     text = str(value)
-    if "E" in text:
+    if "E" in text or "e" in text:  # (a decimal context may print it small)
         exponent = value.as_tuple().exponent
         return -exponent if isinstance(exponent, int) and exponent < 0 else 0
     point = text.find(".")

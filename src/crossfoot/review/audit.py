@@ -123,9 +123,11 @@ def plain(value: Any) -> Any:
 
 
 def column_json(value: Any) -> str:
-    """What the store writes in a JSON column (its engines' serializer):
-    ``canonical_json``, or the text an ``Encoded`` value already has."""
-    return value.text if isinstance(value, Encoded) else canonical_json(value)
+    """What the store writes in a JSON column (its engines' serializer): the
+    text an ``Encoded`` value already has, else what SQLAlchemy writes by
+    default (``json.dumps``: ASCII escapes, so a lone surrogate in a
+    document's text still stores, as it always did)."""
+    return value.text if isinstance(value, Encoded) else json.dumps(value)
 
 
 def chain_hash(table: str, prev_hash: str, values: dict[str, Any]) -> str:
