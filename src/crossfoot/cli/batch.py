@@ -107,9 +107,6 @@ class BatchResult:
             return ExitCode.FINDINGS
         return ExitCode.OK
 
-    def add(self, envelope: Envelope) -> None:
-        self.add_line(_line_facts(envelope))
-
     def add_line(self, facts: LineFacts) -> None:
         _, error, findings = facts
         if error:
@@ -316,10 +313,7 @@ def _write_document(
         held = list(envelopes)
         on_document(document, held)
         envelopes = iter(held)
-    for envelope in envelopes:
-        sink.write(envelope)
-        result.add(envelope)
-    sink.end_document()
+    _write_lines((_line_facts(envelope) for envelope in envelopes), sink, result)
 
 
 def _write_read(
@@ -331,7 +325,13 @@ def _write_read(
     """A document read in a worker: as ``_write_document``, from its lines."""
     if on_document is not None and read.document is not None and read.envelopes is not None:
         on_document(read.document, read.envelopes)
-    for facts in read.lines:
+    _write_lines(read.lines, sink, result)
+
+
+def _write_lines(lines: Iterable[LineFacts], sink: JsonlSink, result: BatchResult) -> None:
+    """A document's lines, counted, then made durable: the one writing loop
+    of both paths (lines made here as the forms are read, or in a worker)."""
+    for facts in lines:
         sink.write_line(facts[0])
         result.add_line(facts)
     sink.end_document()

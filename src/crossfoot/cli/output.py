@@ -263,12 +263,9 @@ class JsonlSink:
 
     # -- writing ----------------------------------------------------------
 
-    def write(self, envelope: Envelope) -> None:
-        """One form's line. Durable once ``end_document`` returns."""
-        self.write_line(envelope_line(envelope))
-
     def write_line(self, line: str) -> None:
-        """One form's line as ``envelope_line`` made it (in a worker, say)."""
+        """One form's line as ``envelope_line`` made it (here or in a worker).
+        Durable once ``end_document`` returns."""
         if self._file is not None:
             self._file.write(line)
         elif self._stream is not None:
